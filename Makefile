@@ -1,0 +1,48 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else installs itself:
+# uv is bootstrapped into .tools/ when it is not on PATH, then `uv sync --frozen` builds .venv
+# from the committed uv.lock.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install demo test lint format ui bench-ingest clean stop
+
+install: $(VENV)/.installed
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+demo: install  ## run the daily job end to end on the embedded warehouse and print a summary
+	$(BIN)/salesops demo
+
+test: install lint  ## lint, then the whole test suite against a real PostgreSQL
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+ui: install  ## Dagster webserver + daemon on http://127.0.0.1:3000
+	$(BIN)/salesops ui
+
+bench-ingest: install
+	$(BIN)/python benchmarks/ingest.py
+
+stop:  ## stop the background warehouse and simulator of this checkout
+	-$(BIN)/salesops simulator stop
+	-$(BIN)/salesops warehouse stop
+
+clean: stop
+	rm -rf .data
