@@ -11,6 +11,14 @@ import os
 from salesops.settings import PROJECT_ROOT, data_dir
 
 
+def sqlalchemy_url(url: str) -> str:
+    """dagster-postgres speaks psycopg2 through SQLAlchemy, whose 2.1 default driver is psycopg 3."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url[len(scheme):]
+    return url
+
+
 def dagster_environment(warehouse_url: str) -> dict[str, str]:
     """Variables that point Dagster at this checkout's instance in the warehouse."""
     artifacts = data_dir() / "dagster"
@@ -18,7 +26,7 @@ def dagster_environment(warehouse_url: str) -> dict[str, str]:
     logs.mkdir(parents=True, exist_ok=True)
     return {
         "DAGSTER_HOME": str(PROJECT_ROOT),
-        "DAGSTER_PG_URL": os.environ.get("DAGSTER_PG_URL") or warehouse_url,
+        "DAGSTER_PG_URL": sqlalchemy_url(os.environ.get("DAGSTER_PG_URL") or warehouse_url),
         "SALESOPS_DAGSTER_DIR": str(artifacts),
         "SALESOPS_DAGSTER_LOGS_DIR": str(logs),
     }

@@ -16,15 +16,12 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from ingestion.pipelines import configured_source, make_pipeline
+    from ingestion.pipelines import run_pipeline
     from salesops.warehouse import warehouse_url
 
     url = warehouse_url()
     for system in args.source or SYSTEMS:
         started = time.monotonic()
-        pipeline = make_pipeline(system, url)
-        pipeline.run(configured_source(system))
-        rows = pipeline.last_trace.last_normalize_info.row_counts
-        loaded = sum(count for table, count in rows.items() if not table.startswith("_dlt"))
-        print(f"{system}: {loaded:,} rows in {time.monotonic() - started:.1f} s")
+        rows = run_pipeline(system, url)
+        print(f"{system}: {sum(rows.values()):,} rows in {time.monotonic() - started:.1f} s")
     return 0

@@ -1,0 +1,81 @@
+"""Shared fixtures: a real PostgreSQL (embedded, or `WAREHOUSE_URL`), a fresh database per test,
+and an in-process source-system simulator at a small scale.
+
+Tests keep their own embedded server under `.data/test`, so running them never touches the demo's
+warehouse; each test that loads data gets a throwaway database and its own dlt working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from salesops.settings import PROJECT_ROOT
+
+TEST_DATA_DIR = PROJECT_ROOT / ".data" / "test"
+SIMULATOR_SCALE = 0.03
+os.environ.setdefault("SALESOPS_DATA_DIR", str(TEST_DATA_DIR))
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """URL of the test PostgreSQL server; an embedded one started here is stopped at the end."""
+    from salesops.settings import external_warehouse_url
+    from salesops.warehouse import EmbeddedWarehouse, warehouse_url
+
+    embedded = None if external_warehouse_url() else EmbeddedWarehouse()
+    was_running = bool(embedded and embedded.status()["running"])
+    yield warehouse_url()
+    if embedded and not was_running:
+        embedded.stop()
+
+
+@pytest.fixture
+def warehouse_db(server_url: str, tmp_path, monkeypatch) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards; dlt state kept in `tmp_path`."""
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    monkeypatch.setenv("SALESOPS_DLT_DIR", str(tmp_path / "dlt"))
+    url = _with_database(server_url, name)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    """A small simulated organisation served in-process on a free port."""
+    from simulator.server import SimulatorConfig, SimulatorServer
+
+    server = SimulatorServer(SimulatorConfig(scale=SIMULATOR_SCALE))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sources_env(simulator, monkeypatch) -> None:
+    """Point every dlt source at the test simulator through dlt configuration, as a user would."""
+    config = simulator.config
+    for system in ("CRM", "MARKETING"):
+        monkeypatch.setenv(f"SOURCES__{system}__BASE_URL", simulator.url)
+        monkeypatch.setenv(f"SOURCES__{system}__ACCESS_TOKEN", config.hubspot_token)
+    monkeypatch.setenv("SOURCES__SHEETS__BASE_URL", simulator.url)
+    monkeypatch.setenv("SOURCES__SHEETS__API_KEY", config.sheets_api_key)
+    monkeypatch.setenv("SOURCES__SHEETS__SPREADSHEET_ID", config.spreadsheet_id)

@@ -1,0 +1,83 @@
+"""The Dagster code location: fast import, asset keys and groups, in-process materialisation with
+the instance stored in PostgreSQL (dagster.yaml)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from dagster import AssetKey, DagsterInstance, materialize
+
+from salesops.settings import PROJECT_ROOT
+
+HEAVY = ("prophet", "lightgbm", "mlflow", "great_expectations", "ortools", "sklearn", "dbt.cli.main")
+EXPECTED_GROUPS = {
+    "crm": {"owners", "deal_pipelines", "deals", "companies", "contacts", "calls", "emails", "meetings"},
+    "marketing": {"campaigns", "campaign_daily_metrics", "engagement_events"},
+    "sheets": {"leads", "callers", "targets"},
+}
+
+
+def test_definitions_import_fast_without_heavy_libraries():
+    probe = (
+        "import json, sys, time; t = time.perf_counter(); import orchestration.definitions; "
+        "print(json.dumps({'seconds': time.perf_counter() - t, "
+        f"'heavy': [m for m in {HEAVY!r} if m in sys.modules]}}))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                            timeout=60, check=True)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["heavy"] == []
+    assert report["seconds"] <= 5.0, report
+
+
+def test_asset_keys_and_groups():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    groups: dict[str, set[str]] = {}
+    for key in graph.get_all_asset_keys():
+        layer, system, table = key.path
+        assert layer == "raw"
+        groups.setdefault(graph.get(key).group_name, set()).add(table)
+        assert system == graph.get(key).group_name
+    assert groups == EXPECTED_GROUPS
+
+
+def test_catalogue_matches_the_dlt_sources():
+    from ingestion.catalog import RAW_TABLES
+    from ingestion.pipelines import make_source
+    offline = {"base_url": "http://offline.invalid"}
+    credentials = {"crm": {"access_token": "-"}, "marketing": {"access_token": "-"},
+                   "sheets": {"api_key": "-", "spreadsheet_id": "-"}}
+    for system, tables in RAW_TABLES.items():
+        assert set(make_source(system, **offline, **credentials[system]).resources) == set(tables), system
+
+
+def test_daily_job_and_schedule():
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("daily_refresh")
+    assert AssetKey(["raw", "crm", "deals"]) in job.asset_layer.asset_graph.get_all_asset_keys()
+    schedule = defs.resolve_schedule_def("daily_refresh_schedule")
+    assert schedule.execution_timezone == "Asia/Kolkata" and schedule.cron_schedule == "0 2 * * *"
+
+
+def test_ingestion_materializes_in_process_on_the_postgres_instance(simulator, sources_env, warehouse_db,
+                                                                    monkeypatch, tmp_path):
+    from orchestration.assets.ingestion import ingestion_assets
+    from orchestration.resources import WarehouseResource
+    from salesops.dagster_env import dagster_environment
+
+    for name, value in dagster_environment(warehouse_db).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SALESOPS_DAGSTER_DIR", str(tmp_path / "dagster"))
+    with DagsterInstance.get() as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        result = materialize(ingestion_assets, instance=instance, resources={"warehouse": WarehouseResource(url=warehouse_db)})
+        assert result.success
+        materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+        assert AssetKey(["raw", "sheets", "leads"]) in materialized
+        assert AssetKey(["raw", "crm", "deals"]) in materialized
+        assert instance.get_run_records()[0].dagster_run.run_id == result.run_id
