@@ -142,7 +142,7 @@ def search_resource(name: str, object_type: str, properties: list[str], page_siz
 
 def resource_defaults(system: str, **hints: Any) -> dict[str, Any]:
     """Defaults for every resource of a HubSpot source: merge loads and a clear auth failure."""
-    return {"write_disposition": "merge", **hints,
+    return {"write_disposition": "merge", "parallelized": True, **hints,
             "endpoint": {"response_actions": [reject_bad_credentials(system)]}}
 
 

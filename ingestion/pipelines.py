@@ -11,6 +11,7 @@ from typing import Any
 
 SYSTEMS = ("crm", "marketing", "sheets")
 SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "freeze"}
+LOADER_FILE_FORMAT = "csv"  # PostgreSQL loads it with COPY: about 3x faster than INSERT batches
 
 
 def dataset_name(system: str) -> str:
@@ -61,8 +62,9 @@ def run_pipeline(system: str, warehouse_url: str, source: Any | None = None) -> 
     keys and the cursors live in the destination, so extracting again is always safe.
     """
     pipeline = make_pipeline(system, warehouse_url)
-    pipeline.drop_pending_packages()
-    load_info = pipeline.run(source if source is not None else configured_source(system))
+    pipeline.abort_packages()
+    load_info = pipeline.run(source if source is not None else configured_source(system),
+                             loader_file_format=LOADER_FILE_FORMAT)
     load_info.raise_on_failed_jobs()
     counts = pipeline.last_trace.last_normalize_info.row_counts
     return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}

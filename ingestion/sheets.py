@@ -50,6 +50,8 @@ class SheetReader:
 
     def values(self, a1_range: str) -> list[list[str]]:
         response = self.client.get(f"/v4/spreadsheets/{self.spreadsheet_id}/values/{a1_range}")
+        if response.status_code == 400 and "exceeds grid limits" in response.text:
+            return []  # Google's answer to a range below the sheet's last row: nothing more to read
         if response.status_code >= 400:  # never raise_for_status: its message carries the API key
             if response.status_code in (401, 403) or "API key" in response.text:
                 raise auth_error("sheets", response)

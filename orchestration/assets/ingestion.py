@@ -45,7 +45,7 @@ def build_ingestion_assets(system: str) -> AssetsDefinition:
     def ingestion_assets(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Any]:
         from dagster_dlt import DagsterDltResource
 
-        from ingestion.pipelines import configured_source, make_pipeline
+        from ingestion.pipelines import LOADER_FILE_FORMAT, configured_source, make_pipeline
         from orchestration.dlt_translator import RawLayerTranslator
 
         yield from DagsterDltResource().run(
@@ -53,6 +53,7 @@ def build_ingestion_assets(system: str) -> AssetsDefinition:
             dlt_source=configured_source(system),
             dlt_pipeline=make_pipeline(system, warehouse.connection_url()),
             dagster_dlt_translator=RawLayerTranslator(system),
+            loader_file_format=LOADER_FILE_FORMAT,
         )
 
     return ingestion_assets

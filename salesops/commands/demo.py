@@ -33,7 +33,9 @@ def _demo(args: argparse.Namespace) -> int:
     from orchestration.definitions import defs
 
     with DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("daily_refresh").execute_in_process(instance=instance, raise_on_error=False)
+        result = defs.resolve_job_def("daily_refresh").execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     if not result.success:
         failures = [event.message for event in result.all_events if event.is_failure]
         print("daily_refresh failed:\n" + "\n".join(str(f) for f in failures))
