@@ -18,7 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from simulator.geography import canonical_state, city_to_state
+
+from salesops.geography import canonical_state, city_to_state
 
 BUSINESS_TIMEZONE = ZoneInfo("Asia/Kolkata")
 DEFAULT_PHONE_REGION = "IN"

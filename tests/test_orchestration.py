@@ -75,7 +75,8 @@ def test_ingestion_materializes_in_process_on_the_postgres_instance(simulator, s
     monkeypatch.setenv("SALESOPS_DAGSTER_DIR", str(tmp_path / "dagster"))
     with DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        result = materialize(ingestion_assets, instance=instance, resources={"warehouse": WarehouseResource(url=warehouse_db)})
+        resources = {"warehouse": WarehouseResource(url=warehouse_db)}
+        result = materialize(ingestion_assets, instance=instance, resources=resources)
         assert result.success
         materialized = {event.asset_key for event in result.get_asset_materialization_events()}
         assert AssetKey(["raw", "sheets", "leads"]) in materialized

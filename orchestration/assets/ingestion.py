@@ -8,7 +8,7 @@ dagster-dlt, one concurrency pool per pipeline.
 from collections.abc import Iterator
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, AssetsDefinition, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec, multi_asset
 
 from ingestion.catalog import RAW_TABLES
 from orchestration.resources import WarehouseResource
