@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SYSTEMS = ("crm", "marketing", "sheets")
-
 
 @dataclass(frozen=True)
 class Endpoint:

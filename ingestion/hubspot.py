@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dlt.sources.helpers.requests import Request, Response
-from dlt.sources.helpers.rest_client.paginators import BasePaginator
+from dlt.sources.helpers.rest_client.paginators import BasePaginator, JSONResponseCursorPaginator
 
 from ingestion.errors import reject_bad_credentials
 
@@ -157,8 +157,6 @@ def list_resource(name: str, path: str, params: dict[str, Any], cursor: str | No
 
 def client_config(base_url: str, access_token: str) -> dict[str, Any]:
     """Bearer-token client with HubSpot's `paging.next.after` cursor as the default paginator."""
-    from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
-
     return {
         "base_url": base_url,
         "auth": {"type": "bearer", "token": access_token},

@@ -251,6 +251,11 @@ def _modified(record: dict[str, Any]) -> str:
     return record["properties"].get("hs_lastmodifieddate") or record["updatedAt"]
 
 
+def _singular(object_type: str) -> str:
+    """`companies` -> `company`, `calls` -> `call`: the words of HubSpot's association labels."""
+    return object_type[:-3] + "y" if object_type.endswith("ies") else object_type.rstrip("s")
+
+
 def _property(record: dict[str, Any], name: str) -> Any:
     if name == "hs_object_id":
         return record["properties"].get(name) or record["id"]
@@ -744,6 +749,23 @@ class SimulatorApi:
             ),
         )
 
+    def reverse_associations(self, owner_type: str, linked_type: str) -> dict[str, list[dict[str, str]]]:
+        """Links stored on `linked_type` records pointing at `owner_type`, seen from the owner's side.
+
+        The World stores each association once (an engagement knows its deal); HubSpot answers both
+        directions, so a deal listed with `associations=calls` gets its calls from this index.
+        """
+
+        def build() -> dict[str, list[dict[str, str]]]:
+            links: dict[str, list[dict[str, str]]] = {}
+            label = f"{_singular(owner_type)}_to_{_singular(linked_type)}"
+            for record in self.world.crm.get(linked_type, []):
+                for link in ((record.get("associations") or {}).get(owner_type) or {}).get("results", []):
+                    links.setdefault(str(link["id"]), []).append({"id": record["id"], "type": label})
+            return links
+
+        return self._view(("reverse", owner_type, linked_type), build)
+
     def _events_view(self, object_id: str | None) -> SortedView:
         """All events, or one object's (grouped once, so per-contact polling stays cheap)."""
         if object_id is None:
@@ -768,7 +790,7 @@ class SimulatorApi:
         object_type, index = self.crm_index(match["type"], request.bool_arg("archived"))
         maximum = HISTORY_LIMIT if request.list_arg("propertiesWithHistory") else LIST_LIMIT
         page, paging = _page(request, index, request.int_arg("limit", 10, maximum))
-        shape = _RecordShape.from_request(request, object_type)
+        shape = _RecordShape.from_request(request, object_type, self)
         return _listing([shape.serialise(record) for record in page], paging)
 
     def get_object(self, request: Request, match: re.Match[str]) -> Any:
@@ -776,7 +798,7 @@ class SimulatorApi:
         record = index.by_id.get(match["id"])
         if record is None:
             raise ApiError(404, f"Object not found.  objectId are usually numeric. ({match['id']})")
-        return _RecordShape.from_request(request, object_type).serialise(record)
+        return _RecordShape.from_request(request, object_type, self).serialise(record)
 
     def search_objects(self, request: Request, match: re.Match[str]) -> Any:
         object_type, index = self.crm_index(match["type"])
@@ -969,18 +991,23 @@ class _RecordShape:
         self.names = sorted({*requested, *ALWAYS_PROPERTIES})
         self.history = history
         self.associations = associations
+        self.reverse: dict[str, dict[str, list[dict[str, str]]]] = {}
 
     @classmethod
-    def from_request(cls, request: Request, object_type: str) -> _RecordShape:
+    def from_request(cls, request: Request, object_type: str, api: SimulatorApi | None = None) -> _RecordShape:
         associations = [
             CRM_TYPE_ALIASES.get(name.lower(), name) for name in request.list_arg("associations") or ()
         ]
-        return cls(
+        shape = cls(
             object_type,
             request.list_arg("properties"),
             request.list_arg("propertiesWithHistory") or (),
             associations,
         )
+        if api is not None:
+            shape.reverse = {name: api.reverse_associations(object_type, name) for name in associations
+                             if name in api.world.crm}
+        return shape
 
     def serialise(self, record: dict[str, Any]) -> dict[str, Any]:
         """Requested properties the record has (the World keeps unset ones as null); unknown names are
@@ -1006,6 +1033,9 @@ class _RecordShape:
             for name in self.associations
             if associations.get(name, {}).get("results")
         }
+        for name, links in self.reverse.items():
+            if name not in wanted and links.get(record["id"]):
+                wanted[name] = {"results": links[record["id"]]}
         if wanted:
             result["associations"] = wanted
         return result

@@ -403,3 +403,12 @@ def test_serve_main_runs_as_a_process_and_writes_its_ready_file(tmp_path):
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     assert not ready.exists()
+
+
+def test_associations_are_served_from_both_sides(server, hubspot):
+    """A deal lists its calls although the World stores the link on the call, as HubSpot answers both ways."""
+    call = next(c for c in server.world.crm["calls"] if c["associations"]["deals"]["results"])
+    deal_id = call["associations"]["deals"]["results"][0]["id"]
+    deal = get(hubspot, server, f"/crm/v3/objects/deals/{deal_id}", associations="calls")
+    links = deal["associations"]["calls"]["results"]
+    assert {"id": call["id"], "type": "deal_to_call"} in links
