@@ -10,6 +10,8 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "deal_pipelines": "Deal pipelines and their stages, with HubSpot's stage probabilities.",
         "deals": "Deals with amount, stage, owner, team, close date, competitor and loss reason; child tables "
                  "hold the stage history and the associated companies, contacts and engagements.",
+        "products": "The price book: name, SKU, unit price, unit cost and product family.",
+        "goal_targets": "Monthly revenue quotas per rep (HubSpot goal targets), with the rep's team.",
         "companies": "Accounts: industry, size, city, state, coordinates, owner and territory.",
         "contacts": "People at accounts and leads that became contacts, with lifecycle stage.",
         "calls": "Logged calls: direction, duration, disposition, owner.",

@@ -1,6 +1,7 @@
 """dlt source for the CRM, on the HubSpot CRM v3 API (real portal or the simulator).
 
-Owners and pipelines are small and listed whole. Deals come from the list endpoint, the only one
+Owners and pipelines are small and listed whole; products (the price book) and goal targets (rep
+quotas) are small lists too. Deals come from the list endpoint, the only one
 returning associations and the stage history (`propertiesWithHistory=dealstage`); the other objects
 load incrementally through the search endpoint on `hs_lastmodifieddate`. Everything merges on `id`,
 so a rerun or an overlapping window never duplicates a row.
@@ -25,6 +26,11 @@ DEAL_PROPERTIES = ["dealname", "amount", "dealstage", "pipeline", "closedate", "
                    "hs_is_closed_won", "hubspot_owner_id", "hubspot_team_id", "dealtype", "product_sku", "quantity",
                    "margin_amount", "hs_deal_stage_probability", "competitor", "closed_lost_reason", "lead_source",
                    "hs_analytics_source", "hs_createdate", "hs_lastmodifieddate"]
+PRODUCT_PROPERTIES = ["name", "hs_sku", "price", "hs_cost_of_goods_sold", "product_family", "hs_product_type",
+                      "recurringbillingfrequency", "description", "hs_createdate", "hs_lastmodifieddate"]
+GOAL_TARGET_PROPERTIES = ["hs_goal_name", "hs_goal_type", "hs_target_amount", "hs_start_datetime", "hs_end_datetime",
+                          "hs_assignee_user_id", "hs_assignee_team_id", "hubspot_owner_id", "hs_createdate",
+                          "hs_lastmodifieddate"]
 ENGAGEMENT_COMMON = ["hs_timestamp", "hubspot_owner_id", "hs_createdate", "hs_lastmodifieddate"]
 ENGAGEMENT_PROPERTIES = {
     "calls": [*ENGAGEMENT_COMMON, "hs_call_direction", "hs_call_duration", "hs_call_disposition", "hs_call_status"],
@@ -36,7 +42,7 @@ ENGAGEMENT_PROPERTIES = {
 
 @dlt.source(name="crm", max_table_nesting=1)
 def crm_source(base_url: str, access_token: str, search_cap: int = SEARCH_RESULT_CAP) -> Any:
-    """HubSpot owners, deal pipelines, companies, contacts, deals (with stage history) and engagements."""
+    """HubSpot owners, pipelines, products, quotas, companies, contacts, deals (with stage history), engagements."""
     resources: list[Any] = [
         list_resource("owners", "crm/v3/owners", {"limit": 100}, cursor=None),
         {"name": "deal_pipelines", "write_disposition": "replace",
@@ -47,6 +53,10 @@ def crm_source(base_url: str, access_token: str, search_cap: int = SEARCH_RESULT
             "associations": "companies,contacts,calls,emails,meetings",
             "propertiesWithHistory": "dealstage",
         }),
+        list_resource("products", "crm/v3/objects/products",
+                      {"limit": 100, "properties": ",".join(PRODUCT_PROPERTIES)}),
+        list_resource("goal_targets", "crm/v3/objects/goal_targets",
+                      {"limit": 100, "properties": ",".join(GOAL_TARGET_PROPERTIES)}),
         search_resource("companies", "companies", COMPANY_PROPERTIES, cap=search_cap),
         search_resource("contacts", "contacts", CONTACT_PROPERTIES, cap=search_cap),
         *(search_resource(kind, kind, props, cap=search_cap) for kind, props in ENGAGEMENT_PROPERTIES.items()),

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 if TYPE_CHECKING:
     from simulator.live import LiveLeadFeed
 
-CRM_TYPES = ("companies", "contacts", "deals", "calls", "emails", "meetings")
+CRM_TYPES = ("companies", "contacts", "deals", "calls", "emails", "meetings", "products", "goal_targets")
 # HubSpot accepts singular names and object type ids wherever an object type goes.
 CRM_TYPE_ALIASES = {
     **{name: name for name in CRM_TYPES},
@@ -48,6 +48,8 @@ CRM_TYPE_ALIASES = {
     "0-48": "calls",
     "0-49": "emails",
     "0-47": "meetings",
+    "0-7": "products",
+    "0-74": "goal_targets",
 }
 # What HubSpot returns when a request names no properties.
 DEFAULT_PROPERTIES = {
@@ -57,6 +59,8 @@ DEFAULT_PROPERTIES = {
     "calls": (),
     "emails": (),
     "meetings": (),
+    "products": ("name", "price", "hs_sku"),
+    "goal_targets": ("hs_goal_name", "hs_target_amount", "hs_start_datetime", "hs_end_datetime"),
 }
 ALWAYS_PROPERTIES = ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")
 LIST_LIMIT, HISTORY_LIMIT, SEARCH_LIMIT, EVENTS_LIMIT = 100, 50, 200, 1000

@@ -63,6 +63,7 @@ OUTBOUND_DEALS_PER_SCALE, CALLERS_PER_SCALE, CAMPAIGNS_PER_SCALE = 6_000, 12, 60
 
 _FIRST_IDS = {"companies": 10_000_001, "contacts": 20_000_001, "deals": 30_000_001, "calls": 400_000_001,
               "emails": 500_000_001, "meetings": 600_000_001}
+PRODUCT_FIRST_ID, GOAL_TARGET_FIRST_ID = 700_000_001, 800_000_001
 _ENGAGEMENT_ASSOCIATION = {"calls": "call", "emails": "email", "meetings": "meeting_event"}
 _NO_RESULTS: dict[str, list[Any]] = {"results": []}  # shared by every engagement without that association
 
@@ -1595,7 +1596,41 @@ def _build(seed: int, scale: float, as_of: date) -> World:
     world.sheets["Callers"] = _callers_sheet(sim, rng)
     world.sheets["Targets"], monthly_targets = _targets_sheet(sim, rng)
     world.rep_quotas = _rep_quotas(sim, monthly_targets)
+    world.crm["products"] = _product_records(world.products, sim.start_ms - 900 * DAY_MS)
+    world.crm["goal_targets"] = _goal_target_records(world.rep_quotas, {rep.id: rep.user_id for rep in sim.reps})
     return world
+
+
+def _product_records(products: list[dict[str, Any]], created_ms: int) -> list[dict[str, Any]]:
+    """The price book as HubSpot product objects (`/crm/v3/objects/products`)."""
+    text = iso_ms(created_ms)
+    return [{
+        "id": str(PRODUCT_FIRST_ID + index), "createdAt": text, "updatedAt": text, "archived": False,
+        "properties": {"name": p["name"], "hs_sku": p["sku"], "price": str(p["unit_price"]),
+                       "hs_cost_of_goods_sold": str(p["unit_cost"]), "product_family": p["family"],
+                       "hs_product_type": "service", "recurringbillingfrequency": "annually",
+                       "description": f"{p['name']} ({p['unit']})", "hs_createdate": text,
+                       "hs_lastmodifieddate": text}}
+        for index, p in enumerate(products)]
+
+
+def _goal_target_records(quotas: list[dict[str, Any]], user_ids: dict[str, int]) -> list[dict[str, Any]]:
+    """Monthly rep quotas as HubSpot goal targets (`/crm/v3/objects/goal_targets`), set two weeks ahead."""
+    records = []
+    for index, quota in enumerate(quotas):
+        start = date.fromisoformat(quota["month"])
+        end = (start + timedelta(days=32)).replace(day=1)
+        created = iso_ms((start - _EPOCH_DATE).days * DAY_MS - 14 * DAY_MS)
+        records.append({
+            "id": str(GOAL_TARGET_FIRST_ID + index), "createdAt": created, "updatedAt": created, "archived": False,
+            "properties": {
+                "hs_goal_name": f"Revenue quota {quota['month'][:7]}", "hs_goal_type": "revenue",
+                "hs_target_amount": str(quota["quota"]),
+                "hs_start_datetime": f"{start.isoformat()}T00:00:00.000Z",
+                "hs_end_datetime": f"{end.isoformat()}T00:00:00.000Z",
+                "hs_assignee_user_id": str(user_ids[quota["owner_id"]]), "hubspot_owner_id": quota["owner_id"],
+                "hs_assignee_team_id": quota["team_id"], "hs_createdate": created, "hs_lastmodifieddate": created}})
+    return records
 
 
 def _calibrate_demand(sim: _Sim) -> None:

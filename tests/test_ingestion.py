@@ -25,7 +25,7 @@ def test_full_load_matches_the_source_systems(simulator, sources_env, warehouse_
     for system in ("crm", "marketing", "sheets"):
         load(system, warehouse_db)
     world = simulator.world
-    for kind in ("companies", "contacts", "deals", "calls", "emails", "meetings"):
+    for kind in ("companies", "contacts", "deals", "calls", "emails", "meetings", "products", "goal_targets"):
         assert count(warehouse_db, f"raw_crm.{kind}") == len(world.crm[kind]), kind
     assert count(warehouse_db, "raw_crm.owners") == len(world.owners)
     assert count(warehouse_db, "raw_crm.deal_pipelines") == len(world.pipelines)

@@ -13,7 +13,8 @@ from salesops.settings import PROJECT_ROOT
 
 HEAVY = ("prophet", "lightgbm", "mlflow", "great_expectations", "ortools", "sklearn", "dbt.cli.main")
 EXPECTED_GROUPS = {
-    "crm": {"owners", "deal_pipelines", "deals", "companies", "contacts", "calls", "emails", "meetings"},
+    "crm": {"owners", "deal_pipelines", "products", "goal_targets", "deals", "companies", "contacts", "calls", "emails",
+            "meetings"},
     "marketing": {"campaigns", "campaign_daily_metrics", "engagement_events"},
     "sheets": {"leads", "callers", "targets"},
 }
