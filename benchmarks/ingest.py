@@ -20,9 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from ingestion.pipelines import SYSTEMS, make_source, run_pipeline
+from salesops.report import raw_table_counts
 from salesops.warehouse import warehouse_url
 from simulator.server import SimulatorConfig
 
@@ -88,7 +87,9 @@ def bench_scale(scale: float, server_url: str) -> dict[str, object]:
             per_source[system] = {"rows": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds)}
         wall = time.perf_counter() - wall_started
         total_rows = sum(int(s["rows"]) for s in per_source.values())
-        copy_seconds = copy_reference(url, total_rows)
+        with psycopg.connect(url) as conn:
+            stored_rows = sum(count.rows for count in raw_table_counts(conn))
+        copy_seconds = copy_reference(url, stored_rows)
     finally:
         process.terminate()
         drop_database(server_url, url)
@@ -97,9 +98,10 @@ def bench_scale(scale: float, server_url: str) -> dict[str, object]:
         "simulator_start_s": round(build_seconds, 1),
         "sources": per_source,
         "total_rows": total_rows,
+        "stored_rows_incl_child_tables": stored_rows,
         "total_wall_s": round(wall, 1),
-        "dlt_rows_per_s": round(total_rows / wall),
-        "copy_rows_per_s": round(total_rows / copy_seconds),
+        "dlt_rows_per_s": round(stored_rows / wall),
+        "copy_rows_per_s": round(stored_rows / copy_seconds),
         "copy_wall_s": round(copy_seconds, 2),
         "dlt_vs_copy": f"{copy_seconds / wall:.3f}",
     }
@@ -112,12 +114,13 @@ def main() -> None:
     server_url = warehouse_url()
     for scale in args.scales:
         result = bench_scale(scale, server_url)
-        print(f"\n== scale {scale:g}: {result['total_rows']:,} rows in {result['total_wall_s']} s "
+        print(f"\n== scale {scale:g}: {result['total_rows']:,} records ({result['stored_rows_incl_child_tables']:,} "
+              f"rows with child tables) in {result['total_wall_s']} s "
               f"({result['dlt_rows_per_s']:,} rows/s; simulator start {result['simulator_start_s']} s)")
         for system, figures in result["sources"].items():
             print(f"   {system:<10} {figures['rows']:>10,} rows  {figures['seconds']:>7} s  "
                   f"{figures['rows_per_s']:>8,} rows/s")
-        print(f"   COPY of the same {result['total_rows']:,} rows: {result['copy_wall_s']} s "
+        print(f"   COPY of the same {result['stored_rows_incl_child_tables']:,} rows: {result['copy_wall_s']} s "
               f"({result['copy_rows_per_s']:,} rows/s); dlt reaches {result['dlt_vs_copy']} of COPY's rate")
         print(json.dumps(result))
 

@@ -56,15 +56,21 @@ def configured_source(system: str) -> Any:
 
 
 def run_pipeline(system: str, warehouse_url: str, source: Any | None = None) -> dict[str, int]:
-    """Load `system` (its configured source unless one is given); return rows loaded per table.
+    """Load `system` (its configured source unless one is given); return items extracted per table.
 
     A package left pending by a crashed or failed run is dropped first: loads merge on primary
-    keys and the cursors live in the destination, so extracting again is always safe.
+    keys and the cursors live in the destination, so extracting again is always safe. Counts come
+    from extraction (dlt's CSV writer reports cells, not rows, in its normalize metrics).
     """
     pipeline = make_pipeline(system, warehouse_url)
     pipeline.abort_packages()
     load_info = pipeline.run(source if source is not None else configured_source(system),
                              loader_file_format=LOADER_FILE_FORMAT)
     load_info.raise_on_failed_jobs()
-    counts = pipeline.last_trace.last_normalize_info.row_counts
-    return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}
+    counts: dict[str, int] = {}
+    for metrics in pipeline.last_trace.last_extract_info.metrics.values():
+        for step in metrics:
+            for table, table_metrics in step["table_metrics"].items():
+                if not table.startswith("_dlt"):
+                    counts[table] = counts.get(table, 0) + table_metrics.items_count
+    return counts
