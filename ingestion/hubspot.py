@@ -39,6 +39,25 @@ def flatten_object(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def flatten_owner(owner: dict[str, Any]) -> dict[str, Any]:
+    """An owner (a sales rep) as one row: owners carry top-level fields, not `properties`; their
+    primary team (else the first) is kept as team_id/team_name."""
+    teams = owner.get("teams") or []
+    primary = next((team for team in teams if team.get("primary")), teams[0] if teams else {})
+    return {
+        "id": owner["id"],
+        "user_id": owner.get("userId"),
+        "email": owner.get("email"),
+        "first_name": owner.get("firstName"),
+        "last_name": owner.get("lastName"),
+        "team_id": primary.get("id"),
+        "team_name": primary.get("name"),
+        "created_at": owner.get("createdAt"),
+        "updated_at": owner.get("updatedAt"),
+        "archived": bool(owner.get("archived", False)),
+    }
+
+
 class HubSpotSearchPaginator(BasePaginator):
     """Pages a CRM search sorted by `hs_lastmodifieddate`, past HubSpot's 10,000-result cap.
 
@@ -146,13 +165,13 @@ def resource_defaults(system: str, **hints: Any) -> dict[str, Any]:
             "endpoint": {"response_actions": [reject_bad_credentials(system)]}}
 
 
-def list_resource(name: str, path: str, params: dict[str, Any], cursor: str | None = "updated_at"
-                  ) -> dict[str, Any]:
+def list_resource(name: str, path: str, params: dict[str, Any], cursor: str | None = "updated_at",
+                  flatten: Any = flatten_object) -> dict[str, Any]:
     """A rest_api resource paging a HubSpot list endpoint (`paging.next.after`)."""
     endpoint: dict[str, Any] = {"path": path, "params": params, "data_selector": "results"}
     if cursor:
         endpoint["incremental"] = {"cursor_path": cursor, "initial_value": EPOCH}
-    return {"name": name, "endpoint": endpoint, "processing_steps": [{"map": flatten_object}]}
+    return {"name": name, "endpoint": endpoint, "processing_steps": [{"map": flatten}]}
 
 
 def client_config(base_url: str, access_token: str) -> dict[str, Any]:
