@@ -9,9 +9,12 @@ BIN := $(VENV)/bin
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install demo test lint format ui bench-ingest clean stop
+DBT_SPECS := dbt_project/target/dagster_specs.json
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 
-install: $(VENV)/.installed
+.PHONY: install demo test lint format ui docs bench-ingest bench-dbt clean stop
+
+install: $(VENV)/.installed $(DBT_SPECS)
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -20,6 +23,10 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
 	@touch $@
+
+# dbt manifest and the Dagster specs derived from it: prepared here, never when Dagster imports the code
+$(DBT_SPECS): $(VENV)/.installed $(DBT_SOURCES)
+	$(BIN)/python -m orchestration.dbt_prepare
 
 demo: install  ## run the daily job end to end on the embedded warehouse and print a summary
 	$(BIN)/salesops demo
@@ -37,8 +44,15 @@ format: install
 ui: install  ## Dagster webserver + daemon on http://127.0.0.1:3000
 	$(BIN)/salesops ui
 
+docs: install  ## dbt docs (models, columns, tests, KPI catalogue, exposures) on http://127.0.0.1:8080
+	$(BIN)/salesops dbt docs generate
+	$(BIN)/salesops dbt docs serve --host 127.0.0.1 --port 8080 --no-browser
+
 bench-ingest: install
-	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python -m benchmarks.ingest
+
+bench-dbt: install
+	$(BIN)/python -m benchmarks.dbt_build
 
 stop:  ## stop the background warehouse and simulator of this checkout
 	-$(BIN)/salesops simulator stop

@@ -1,18 +1,21 @@
-"""The code location: every asset, job, schedule and resource, assembled in one place.
+"""The code location: every asset, check, job, schedule and resource, assembled in one place.
 
-Kept cheap to import (no dbt parse, no network, heavy libraries imported inside the functions that
-use them) because every run and every sensor tick loads it.
+Kept cheap to import (no dbt parse, no network; dbt, great-expectations and the ML libraries are
+imported inside the steps that use them) because every run and every sensor tick loads it.
 """
 
 from dagster import Definitions
 
 from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.quality_checks import quality_checks
+from orchestration.assets.warehouse import warehouse_assets
 from orchestration.jobs import daily_refresh_job
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh_schedule
 
 defs = Definitions(
-    assets=[*ingestion_assets],
+    assets=[*ingestion_assets, *warehouse_assets],
+    asset_checks=[*quality_checks],
     jobs=[daily_refresh_job],
     schedules=[daily_refresh_schedule],
     resources=build_resources(),

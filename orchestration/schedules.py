@@ -1,16 +1,14 @@
 """Schedules, in the business timezone so "daily" means an Indian business day."""
 
-from dagster import DefaultScheduleStatus, ScheduleDefinition
+from dagster import DefaultScheduleStatus, build_schedule_from_partitioned_job
 
 from orchestration.jobs import daily_refresh_job
 
-BUSINESS_TIMEZONE = "Asia/Kolkata"
-
-daily_refresh_schedule = ScheduleDefinition(
+daily_refresh_schedule = build_schedule_from_partitioned_job(
+    daily_refresh_job,
     name="daily_refresh_schedule",
-    job=daily_refresh_job,
-    cron_schedule="0 2 * * *",
-    execution_timezone=BUSINESS_TIMEZONE,
+    hour_of_day=2,
+    minute_of_hour=0,
     default_status=DefaultScheduleStatus.RUNNING,
-    description="Full refresh every night at 02:00 IST, before sales teams start their day.",
+    description="Every night at 02:00 IST, for the business day that just ended, before sales teams start.",
 )

@@ -34,3 +34,12 @@ def format_counts(counts: list[TableCount]) -> str:
     width = max((len(f"{c.schema}.{c.table}") for c in counts), default=10)
     lines = [f"  {f'{c.schema}.{c.table}':<{width}}  {c.rows:>10,}" for c in counts]
     return "\n".join(lines)
+
+
+def headline_kpis(conn, kpi_codes: list[str]) -> tuple[object, dict[str, float]]:
+    """Company-grain values of `kpi_codes` for the last complete month in `marts.kpi_values`."""
+    month = conn.execute("SELECT last_complete_month_start FROM marts.int_kpi__as_of").fetchone()[0]
+    rows = conn.execute(
+        "SELECT kpi_code, value FROM marts.kpi_values WHERE grain = 'company' AND period_grain = 'month' "
+        "AND period_start = %s AND kpi_code = ANY(%s)", (month, kpi_codes)).fetchall()
+    return month, {code: float(value) for code, value in rows if value is not None}

@@ -811,6 +811,11 @@ def _emit_engagement(sim: _Sim, t: int, kind: str, parent: _Entity, props: dict[
     if parent.kind == "deals":  # logging an activity updates the deal's last-activity date
         parent.rec["properties"]["notes_last_updated"] = text
         _touch(parent, t, text)
+    contact = parent.contact if parent.kind == "deals" else parent
+    if contact is not None and contact.rec is not None \
+            and not contact.rec["properties"].get("hs_sa_first_engagement_date"):
+        contact.rec["properties"]["hs_sa_first_engagement_date"] = text  # HubSpot's "first engagement date"
+        _touch(contact, t, text)
 
 
 def _apply(sim: _Sim, t: int, code: int, subject: Any, payload: Any) -> None:

@@ -34,16 +34,39 @@ def test_definitions_import_fast_without_heavy_libraries():
 
 
 def test_asset_keys_and_groups():
+    """Snapshot of the raw layer's keys and groups; dbt assets keyed `<schema>/<model>`, grouped by layer."""
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    groups: dict[str, set[str]] = {}
+    raw_groups: dict[str, set[str]] = {}
+    dbt_groups: dict[str, set[str]] = {}
     for key in graph.get_all_asset_keys():
-        layer, system, table = key.path
-        assert layer == "raw"
-        groups.setdefault(graph.get(key).group_name, set()).add(table)
-        assert system == graph.get(key).group_name
-    assert groups == EXPECTED_GROUPS
+        group = graph.get(key).group_name
+        if key.path[0] == "raw":
+            _, system, table = key.path
+            assert system == group
+            raw_groups.setdefault(group, set()).add(table)
+        else:
+            dbt_groups.setdefault(group, set()).add("/".join(key.path))
+    assert raw_groups == EXPECTED_GROUPS
+    assert {"staging/stg_hubspot__deals", "staging/stg_sheets__leads"} <= dbt_groups["staging"]
+    assert {"marts/fct_deals", "marts/fct_quota_attainment"} <= dbt_groups["marts_sales"]
+    assert {"marts/dim_date", "marts/dim_rep"} <= dbt_groups["marts_core"]
+    assert "snapshots/snap_hubspot__owners" in dbt_groups["snapshots"]
+    assert "marts/kpi_values" in dbt_groups["marts_kpis"]
+    # staging reads the dlt assets: lineage is continuous from raw to marts
+    assert AssetKey(["raw", "crm", "deals"]) in graph.get(AssetKey(["staging", "stg_hubspot__deals"])).parent_keys
+
+
+def test_dbt_tests_are_blocking_checks_and_quality_checks_guard_raw():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    checks = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    deals_checks = [spec for key, spec in checks.items() if key.asset_key == AssetKey(["marts", "fct_deals"])]
+    assert deals_checks and all(spec.blocking for spec in deals_checks if "unique" in spec.name)
+    raw_checks = {key.asset_key for key, spec in checks.items() if spec.name == "great_expectations"}
+    assert {AssetKey(["raw", "crm", "deals"]), AssetKey(["raw", "sheets", "leads"])} <= raw_checks
 
 
 def test_catalogue_matches_the_dlt_sources():
@@ -61,6 +84,7 @@ def test_daily_job_and_schedule():
 
     job = defs.resolve_job_def("daily_refresh")
     assert AssetKey(["raw", "crm", "deals"]) in job.asset_layer.asset_graph.get_all_asset_keys()
+    assert job.partitions_def is not None  # one business day per run
     schedule = defs.resolve_schedule_def("daily_refresh_schedule")
     assert schedule.execution_timezone == "Asia/Kolkata" and schedule.cron_schedule == "0 2 * * *"
 

@@ -1,0 +1,120 @@
+{#- Sales activities (calls, emails, meetings) by grain (company, region, team, rep) x period of the
+    activity date, with per-rep productivity formulas. Region comes from the rep's team.
+    Company grain filled for every period. -#}
+with activities as (
+
+    select * from {{ ref('fct_activities') }}
+
+),
+
+teams as (
+
+    select team_id, region from {{ ref('dim_team') }}
+
+),
+
+periods as (
+
+    select period_grain, period_start from {{ ref('int_kpi__periods') }}
+
+),
+
+enriched as (
+
+    select
+        activities.activity_id,
+        activities.activity_type,
+        activities.activity_date,
+        activities.rep_id,
+        activities.team_id,
+        teams.region,
+        activities.duration_seconds,
+        lower(activities.outcome) in ('connected', 'f240bbac-87c9-4f6e-bf70-924b57d47db7') as is_connected
+    from activities
+    left join teams on activities.team_id = teams.team_id
+
+),
+
+fanned as (
+
+    select
+        kpi_grain.grain,
+        kpi_grain.entity_id,
+        kpi_period.period_grain,
+        kpi_period.period_start,
+        enriched.*
+    from enriched
+    {{ kpi_periods('enriched.activity_date') }}
+    {{ kpi_grains({'region': 'enriched.region', 'team': 'enriched.team_id', 'rep': 'enriched.rep_id'}) }}
+    inner join periods
+        on kpi_period.period_grain = periods.period_grain
+        and kpi_period.period_start = periods.period_start
+    where kpi_grain.entity_id is not null
+
+),
+
+aggregated as (
+
+    select
+        grain,
+        entity_id,
+        period_grain,
+        period_start,
+        count(*) as activities,
+        count(*) filter (where activity_type = 'call') as calls,
+        count(*) filter (where activity_type = 'email') as emails,
+        count(*) filter (where activity_type = 'meeting') as meetings,
+        count(*) filter (where activity_type = 'call' and is_connected) as connected_calls,
+        count(distinct rep_id) as active_reps,
+        avg(duration_seconds) filter (where activity_type = 'call' and duration_seconds > 0) / 60.0
+            as average_call_duration_minutes
+    from fanned
+    group by grain, entity_id, period_grain, period_start
+
+),
+
+keys as (
+
+    select grain, entity_id, period_grain, period_start from aggregated
+    union
+    select 'company', 'company', period_grain, period_start from periods
+
+),
+
+filled as (
+
+    select
+        keys.grain,
+        keys.entity_id,
+        keys.period_grain,
+        keys.period_start,
+        coalesce(aggregated.activities, 0) as activities,
+        coalesce(aggregated.calls, 0) as calls,
+        coalesce(aggregated.emails, 0) as emails,
+        coalesce(aggregated.meetings, 0) as meetings,
+        coalesce(aggregated.connected_calls, 0) as connected_calls,
+        coalesce(aggregated.active_reps, 0) as active_reps,
+        trim_scale(aggregated.average_call_duration_minutes::numeric) as average_call_duration_minutes
+    from keys
+    left join aggregated
+        on keys.grain = aggregated.grain
+        and keys.entity_id = aggregated.entity_id
+        and keys.period_grain = aggregated.period_grain
+        and keys.period_start = aggregated.period_start
+
+),
+
+final as (
+
+    select
+        filled.*,
+        {{ safe_divide('activities', 'active_reps') }} as activities_per_rep,
+        {{ safe_divide('calls', 'active_reps') }} as calls_per_rep,
+        {{ safe_divide('emails', 'active_reps') }} as emails_per_rep,
+        {{ safe_divide('meetings', 'active_reps') }} as meetings_per_rep,
+        {{ safe_divide('connected_calls', 'calls') }} as call_connect_rate
+    from filled
+
+)
+
+select * from final

@@ -1,0 +1,168 @@
+{#- Open pipeline at the start and at the end of each period, by grain. A deal is open at the start
+    of day d when it was created before d and was not closed before d; its weight is the
+    probability of the stage it was in at that moment (from the stage transitions). The end of a
+    period is the start of the next one, or as_of_date() for the current period. -#}
+with deals as (
+
+    select * from {{ ref('fct_deals') }}
+
+),
+
+campaigns as (
+
+    select campaign_id, channel from {{ ref('dim_campaign') }}
+
+),
+
+transitions as (
+
+    select deal_id, stage_id, entered_at from {{ ref('fct_deal_stage_transitions') }}
+
+),
+
+stages as (
+
+    select stage_id, probability from {{ ref('dim_deal_stage') }}
+
+),
+
+periods as (
+
+    select period_grain, period_start, snapshot_end_date from {{ ref('int_kpi__periods') }}
+
+),
+
+snapshot_dates as (
+
+    select period_start as snapshot_date from periods
+    union
+    select snapshot_end_date from periods
+
+),
+
+open_deals as (
+
+    select
+        snapshot_dates.snapshot_date,
+        deals.deal_id,
+        deals.rep_id,
+        deals.team_id,
+        deals.region,
+        deals.territory_id,
+        deals.campaign_id,
+        deals.created_date,
+        deals.is_open,
+        deals.crm_probability,
+        deals.amount
+    from deals
+    inner join snapshot_dates
+        on deals.created_date < snapshot_dates.snapshot_date
+        and (not deals.is_closed or deals.close_date >= snapshot_dates.snapshot_date)
+
+),
+
+stage_at_snapshot as (
+
+    select distinct on (open_deals.deal_id, open_deals.snapshot_date)
+        open_deals.deal_id,
+        open_deals.snapshot_date,
+        stages.probability
+    from open_deals
+    inner join transitions
+        on open_deals.deal_id = transitions.deal_id
+        and {{ business_date('transitions.entered_at') }} < open_deals.snapshot_date
+    inner join stages on transitions.stage_id = stages.stage_id
+    order by open_deals.deal_id, open_deals.snapshot_date, transitions.entered_at desc
+
+),
+
+open_deal_snapshots as (
+
+    select
+        open_deals.*,
+        campaigns.channel,
+        coalesce(
+            stage_at_snapshot.probability,
+            case when open_deals.is_open then open_deals.crm_probability end,
+            0
+        ) as probability,
+        open_deals.snapshot_date - open_deals.created_date as days_open
+    from open_deals
+    left join stage_at_snapshot
+        on open_deals.deal_id = stage_at_snapshot.deal_id
+        and open_deals.snapshot_date = stage_at_snapshot.snapshot_date
+    left join campaigns on open_deals.campaign_id = campaigns.campaign_id
+
+),
+
+fanned as (
+
+    select
+        kpi_grain.grain,
+        kpi_grain.entity_id,
+        open_deal_snapshots.*
+    from open_deal_snapshots
+    {{ kpi_grains({'region': 'open_deal_snapshots.region', 'team': 'open_deal_snapshots.team_id',
+                   'rep': 'open_deal_snapshots.rep_id', 'territory': 'open_deal_snapshots.territory_id',
+                   'channel': 'open_deal_snapshots.channel', 'campaign': 'open_deal_snapshots.campaign_id'}) }}
+    where kpi_grain.entity_id is not null
+
+),
+
+by_snapshot as (
+
+    select
+        grain,
+        entity_id,
+        snapshot_date,
+        count(*) as open_deals,
+        coalesce(sum(amount), 0) as open_pipeline,
+        trim_scale(coalesce(sum(amount * probability), 0)) as weighted_pipeline,
+        trim_scale(avg(days_open)) as average_open_deal_age_days
+    from fanned
+    group by grain, entity_id, snapshot_date
+
+),
+
+keys as (
+
+    select distinct by_snapshot.grain, by_snapshot.entity_id, periods.period_grain, periods.period_start
+    from by_snapshot
+    inner join periods
+        on by_snapshot.snapshot_date in (periods.period_start, periods.snapshot_end_date)
+    union
+    select 'company', 'company', period_grain, period_start from periods
+
+),
+
+final as (
+
+    select
+        keys.grain,
+        keys.entity_id,
+        keys.period_grain,
+        keys.period_start,
+        periods.snapshot_end_date,
+        coalesce(at_start.open_deals, 0) as open_deals_start,
+        coalesce(at_start.open_pipeline, 0) as open_pipeline_start,
+        coalesce(at_end.open_deals, 0) as open_deals,
+        coalesce(at_end.open_pipeline, 0) as open_pipeline,
+        coalesce(at_end.weighted_pipeline, 0) as weighted_pipeline,
+        at_end.average_open_deal_age_days,
+        {{ safe_divide('at_end.weighted_pipeline', 'at_end.open_pipeline') }} as pipeline_weighted_share
+    from keys
+    inner join periods
+        on keys.period_grain = periods.period_grain
+        and keys.period_start = periods.period_start
+    left join by_snapshot as at_start
+        on keys.grain = at_start.grain
+        and keys.entity_id = at_start.entity_id
+        and periods.period_start = at_start.snapshot_date
+    left join by_snapshot as at_end
+        on keys.grain = at_end.grain
+        and keys.entity_id = at_end.entity_id
+        and periods.snapshot_end_date = at_end.snapshot_date
+
+)
+
+select * from final

@@ -1,0 +1,54 @@
+{#- The deal's association id lists (child tables of deals), one row per associated object.
+    Joining the parent only resolves the deal id (same raw object). -#}
+with deals as (
+
+    select _dlt_id, id from {{ source('hubspot', 'deals') }}
+
+),
+
+{%- set association_tables = [
+    ('company', 'deals__companies_ids'),
+    ('contact', 'deals__contacts_ids'),
+    ('call', 'deals__calls_ids'),
+    ('email', 'deals__emails_ids'),
+    ('meeting', 'deals__meetings_ids'),
+] %}
+
+unioned as (
+
+    {% for object_type, table in association_tables -%}
+    select
+        '{{ object_type }}'::text as object_type,
+        links._dlt_parent_id,
+        {{ stg_text('links.value') }} as object_id,
+        links._dlt_list_idx as association_index
+    from {{ source('hubspot', table) }} as links
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+renamed as (
+
+    select
+        {{ stg_text('deals.id') }} as deal_id,
+        unioned.object_type,
+        unioned.object_id,
+        unioned.association_index,
+        row_number() over (
+            partition by deals.id, unioned.object_type, unioned.object_id
+            order by unioned.association_index
+        ) as duplicate_rank
+    from unioned
+    inner join deals on deals._dlt_id = unioned._dlt_parent_id
+    where unioned.object_id is not null
+
+)
+
+select
+    deal_id,
+    object_type,
+    object_id,
+    association_index
+from renamed
+where duplicate_rank = 1

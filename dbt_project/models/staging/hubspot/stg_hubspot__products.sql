@@ -1,0 +1,41 @@
+with source as (
+
+    select * from {{ source('hubspot', 'products') }}
+
+),
+
+renamed as (
+
+    select
+        {{ stg_text('id') }} as product_id,
+        {{ stg_text('hs_sku') }} as sku,
+        {{ stg_text('name') }} as product_name,
+        {{ stg_text('product_family') }} as product_family,
+        {{ stg_text('hs_product_type') }} as product_type,
+        {{ stg_text('recurringbillingfrequency') }} as billing_frequency,
+        {{ stg_text('description') }} as product_description,
+        {{ stg_money('price') }} as unit_price,
+        {{ stg_money('hs_cost_of_goods_sold') }} as unit_cost,
+        {{ stg_timestamp('created_at') }} as created_at,
+        {{ stg_timestamp('updated_at') }} as updated_at,
+        coalesce(archived, false) as is_archived,
+        row_number() over (partition by id order by updated_at desc nulls last, _dlt_load_id desc) as version_rank
+    from source
+
+)
+
+select
+    product_id,
+    sku,
+    product_name,
+    product_family,
+    product_type,
+    billing_frequency,
+    product_description,
+    unit_price,
+    unit_cost,
+    created_at,
+    updated_at,
+    is_archived
+from renamed
+where version_rank = 1

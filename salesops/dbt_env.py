@@ -1,0 +1,24 @@
+"""The environment dbt and MetricFlow need: the warehouse URL split into the variables `profiles.yml`
+reads (dbt profiles cannot parse a URL), plus the project and profiles directories."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from salesops.settings import PROJECT_ROOT
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+def dbt_environment(warehouse_url: str) -> dict[str, str]:
+    """Variables for `dbt_project/profiles.yml`, derived from the warehouse URL."""
+    parts = urlsplit(warehouse_url)
+    return {
+        "SALESOPS_PG_HOST": parts.hostname or "127.0.0.1",
+        "SALESOPS_PG_PORT": str(parts.port or 5432),
+        "SALESOPS_PG_USER": unquote(parts.username or "postgres"),
+        "SALESOPS_PG_PASSWORD": unquote(parts.password or ""),
+        "SALESOPS_PG_DATABASE": parts.path.lstrip("/") or "salesops",
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+    }

@@ -1,0 +1,179 @@
+"""The KPI layer end to end: simulator data loaded by dlt into a fresh database, one `dbt build` of
+the whole project, then the KPI catalogue, `kpi_values` and the MetricFlow semantic layer are
+checked against each other.
+
+One database and one dbt build are shared by the module's tests (module-scoped fixture).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from salesops.dbt_env import DBT_PROJECT_DIR, dbt_environment
+
+BIN = Path(sys.executable).parent
+
+# semantic-layer metric -> kpi_catalogue code (the metrics' meta.kpi_code)
+CORE_METRICS = {
+    "bookings": "BOOKINGS",
+    "won_deals": "WON_DEALS",
+    "lost_deals": "LOST_DEALS",
+    "closed_deals": "CLOSED_DEALS",
+    "win_rate_count": "WIN_RATE_COUNT",
+    "win_rate_amount": "WIN_RATE_AMOUNT",
+    "average_deal_size": "AVERAGE_DEAL_SIZE",
+    "sales_cycle_length": "SALES_CYCLE_LENGTH",
+    "pipeline_created": "PIPELINE_CREATED",
+    "deals_created": "DEALS_CREATED",
+    "leads": "LEADS",
+    "mqls": "MQLS",
+    "sqls": "SQLS",
+    "lead_to_opportunity_rate": "LEAD_TO_OPPORTUNITY_RATE",
+    "lead_to_win_rate": "LEAD_TO_WIN_RATE",
+    "activities": "ACTIVITIES",
+    "calls": "CALLS",
+    "emails": "EMAILS",
+    "meetings": "MEETINGS",
+    "quota": "QUOTA",
+    "quota_attainment": "QUOTA_ATTAINMENT",
+}
+
+
+def _with_database(url: str, database: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+def _run(tool: str, *args: str, url: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **dbt_environment(url)}
+    return subprocess.run([str(BIN / tool), *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def kpi_warehouse(server_url, simulator, tmp_path_factory):
+    """A fresh database with the simulator's data loaded and the dbt project built (once per module)."""
+    from ingestion.pipelines import run_pipeline
+
+    name = f"test_kpis_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server_url, name)
+    work = tmp_path_factory.mktemp("kpis")
+    config = simulator.config
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SALESOPS_DLT_DIR", str(work / "dlt"))
+            for system in ("CRM", "MARKETING"):
+                mp.setenv(f"SOURCES__{system}__BASE_URL", simulator.url)
+                mp.setenv(f"SOURCES__{system}__ACCESS_TOKEN", config.hubspot_token)
+            mp.setenv("SOURCES__SHEETS__BASE_URL", simulator.url)
+            mp.setenv("SOURCES__SHEETS__API_KEY", config.sheets_api_key)
+            mp.setenv("SOURCES__SHEETS__SPREADSHEET_ID", config.spreadsheet_id)
+            for system in ("crm", "marketing", "sheets"):
+                run_pipeline(system, url)
+        target = work / "target"
+        build = _run("dbt", "build", "--target-path", str(target), url=url)
+        assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-2000:]
+        yield {"url": url, "target": target, "work": work}
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _catalogue() -> list[dict[str, str]]:
+    with open(DBT_PROJECT_DIR / "seeds" / "kpi_catalogue.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _last_complete_month(url: str):
+    with psycopg.connect(url) as conn:
+        return conn.execute("select last_complete_month_start from marts.int_kpi__as_of").fetchone()[0]
+
+
+def test_catalogue_covers_the_modules_and_enough_kpis():
+    rows = _catalogue()
+    computed = [row for row in rows if row["status"] == "computed"]
+    assert len(rows) >= 80 and len(computed) >= 50
+    assert all(row["missing_data"] for row in rows if row["status"] == "needs_data")
+    with open(DBT_PROJECT_DIR / "seeds" / "kpi_module_map.csv", newline="") as f:
+        modules = {row["module_code"] for row in csv.DictReader(f)}
+    assert len(modules) == 13 and {"BUS_DEV", "CHANNEL_SALES", "SALES_TRAINING_COACHING"} <= modules
+
+
+# KPIs that can be undefined in a month, with the (company-grain, same month) denominator that must
+# then be zero: at the test scale a month can have no running campaign, or no bookings a year ago.
+UNDEFINED_WHEN_ZERO = {
+    "CLICK_THROUGH_RATE": ("int_kpi__marketing_periods", "impressions", 0),
+    "COST_PER_MILLE": ("int_kpi__marketing_periods", "impressions", 0),
+    "COST_PER_CLICK": ("int_kpi__marketing_periods", "clicks", 0),
+    "COST_PER_LEAD": ("int_kpi__marketing_periods", "attributed_leads", 0),
+    "MARKETING_ROI": ("int_kpi__marketing_periods", "marketing_spend", 0),
+    "CAC": ("int_kpi__deal_periods", "marketing_new_customers", 0),
+    "COST_PER_OPPORTUNITY": ("int_kpi__pipeline_created_periods", "marketing_sourced_deals_created", 0),
+    "BOOKINGS_GROWTH_YOY": ("int_kpi__deal_periods", "bookings", 12),
+    "PIPELINE_CREATED_GROWTH_YOY": ("int_kpi__pipeline_created_periods", "pipeline_created", 12),
+    "LEADS_GROWTH_YOY": ("int_kpi__lead_periods", "leads", 12),
+}
+
+
+def test_every_computed_kpi_has_a_company_value_for_the_last_complete_month(kpi_warehouse):
+    url = kpi_warehouse["url"]
+    month = _last_complete_month(url)
+    with psycopg.connect(url) as conn:
+        values = dict(conn.execute(
+            "select kpi_code, value from marts.kpi_values where grain = 'company' and entity_id = 'company' "
+            "and period_grain = 'month' and period_start = %s", (month,)).fetchall())
+        in_db = {code for (code,) in conn.execute(
+            "select kpi_code from seeds.kpi_catalogue where status = 'computed'")}
+        undefined = {code for code, value in values.items() if value is None}
+        for code in undefined:
+            assert code in UNDEFINED_WHEN_ZERO, f"{code} has no value for {month}"
+            model, denominator, months_back = UNDEFINED_WHEN_ZERO[code]
+            (zero,) = conn.execute(
+                f"select coalesce(sum({denominator}), 0) = 0 from marts.{model} where grain = 'company' "
+                "and period_grain = 'month' and period_start = (%s::date - make_interval(months => %s))::date",
+                (month, months_back)).fetchone()
+            assert zero, f"{code} is null for {month} although {model}.{denominator} is not zero"
+    computed = {row["kpi_code"] for row in _catalogue() if row["status"] == "computed"}
+    assert in_db == computed
+    assert computed - set(values) == set()
+    assert len(computed - undefined) >= 50
+
+
+def test_semantic_layer_agrees_with_kpi_values(kpi_warehouse):
+    url, target = kpi_warehouse["url"], kpi_warehouse["target"]
+    # mf reads <project>/target/semantic_manifest.json: the one written by this build
+    default_target = DBT_PROJECT_DIR / "target"
+    default_target.mkdir(exist_ok=True)
+    shutil.copy(target / "semantic_manifest.json", default_target / "semantic_manifest.json")
+    month = _last_complete_month(url)
+    month_last_day = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+    out = kpi_warehouse["work"] / "mf.csv"
+    query = _run("mf", "query", "--metrics", ",".join(CORE_METRICS), "--group-by", "metric_time__month",
+                 "--start-time", month.isoformat(), "--end-time", month_last_day.isoformat(),
+                 "--csv", str(out), "--quiet", url=url, timeout=300)
+    assert query.returncode == 0, query.stdout[-4000:] + query.stderr[-4000:]
+    with open(out, newline="") as f:
+        rows = [row for row in csv.DictReader(f) if row["metric_time__month"].startswith(month.isoformat())]
+    assert len(rows) == 1, rows
+    mf_values = rows[0]
+    with psycopg.connect(url) as conn:
+        kpi_values = dict(conn.execute(
+            "select kpi_code, value from marts.kpi_values where grain = 'company' and period_grain = 'month' "
+            "and period_start = %s and kpi_code = any(%s)", (month, list(CORE_METRICS.values()))).fetchall())
+    for metric, kpi_code in CORE_METRICS.items():
+        expected = float(kpi_values[kpi_code])
+        actual = float(mf_values[metric])
+        assert actual == pytest.approx(expected, rel=1e-6, abs=1e-9), (metric, actual, expected)
