@@ -38,7 +38,7 @@ def run_dbt_build(context: AssetExecutionContext, warehouse_url: str, selected: 
     os.environ.update(dbt_environment(warehouse_url))
     dbt = DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
                          dbt_executable=str(Path(sys.executable).with_name("dbt")))
-    args = ["build", "--select", *selected]
+    args = ["build", "--select", " ".join(selected)]  # one argument: dagster_dbt re-parses the selection
     dbt_vars = partition_vars(context)
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]

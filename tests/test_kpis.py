@@ -113,8 +113,12 @@ def test_catalogue_covers_the_modules_and_enough_kpis():
 
 
 # KPIs that can be undefined in a month, with the (company-grain, same month) denominator that must
-# then be zero: at the test scale a month can have no running campaign, or no bookings a year ago.
+# then be zero: at the test scale a month can have no running campaign, no won deal, or no bookings
+# a year ago.
 UNDEFINED_WHEN_ZERO = {
+    **{code: ("int_kpi__deal_periods", "won_deals", 0) for code in (
+        "AVERAGE_DEAL_SIZE", "SALES_CYCLE_LENGTH", "AVERAGE_DISCOUNT", "GROSS_MARGIN_PCT", "AVERAGE_SELLING_PRICE",
+        "MEETINGS_PER_WON_DEAL", "ACTIVITIES_PER_WON_DEAL", "MARKETING_SOURCED_BOOKINGS_SHARE")},
     "CLICK_THROUGH_RATE": ("int_kpi__marketing_periods", "impressions", 0),
     "COST_PER_MILLE": ("int_kpi__marketing_periods", "impressions", 0),
     "COST_PER_CLICK": ("int_kpi__marketing_periods", "clicks", 0),

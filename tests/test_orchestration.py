@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
 from salesops.settings import PROJECT_ROOT
@@ -89,9 +90,15 @@ def test_daily_job_and_schedule():
     assert schedule.execution_timezone == "Asia/Kolkata" and schedule.cron_schedule == "0 2 * * *"
 
 
-def test_ingestion_materializes_in_process_on_the_postgres_instance(simulator, sources_env, warehouse_db,
-                                                                    monkeypatch, tmp_path):
+def test_daily_refresh_materializes_in_process_on_the_postgres_instance(simulator, sources_env, warehouse_db,
+                                                                        monkeypatch, tmp_path):
+    """Ingestion, great-expectations checks and the dbt build, one business day, on the Postgres-backed instance."""
+    import psycopg
+
     from orchestration.assets.ingestion import ingestion_assets
+    from orchestration.assets.quality_checks import quality_checks
+    from orchestration.assets.warehouse import warehouse_assets
+    from orchestration.partitions import DAILY_PARTITIONS
     from orchestration.resources import WarehouseResource
     from salesops.dagster_env import dagster_environment
 
@@ -100,10 +107,23 @@ def test_ingestion_materializes_in_process_on_the_postgres_instance(simulator, s
     monkeypatch.setenv("SALESOPS_DAGSTER_DIR", str(tmp_path / "dagster"))
     with DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        resources = {"warehouse": WarehouseResource(url=warehouse_db)}
-        result = materialize(ingestion_assets, instance=instance, resources=resources)
+        result = materialize([*ingestion_assets, *warehouse_assets, *quality_checks], instance=instance,
+                             partition_key=DAILY_PARTITIONS.get_last_partition_key(),
+                             resources={"warehouse": WarehouseResource(url=warehouse_db)})
         assert result.success
         materialized = {event.asset_key for event in result.get_asset_materialization_events()}
-        assert AssetKey(["raw", "sheets", "leads"]) in materialized
-        assert AssetKey(["raw", "crm", "deals"]) in materialized
+        assert {AssetKey(["raw", "sheets", "leads"]), AssetKey(["raw", "crm", "deals"]),
+                AssetKey(["snapshots", "snap_hubspot__owners"]), AssetKey(["marts", "fct_deals"]),
+                AssetKey(["marts", "kpi_values"])} <= materialized
+        evaluations = result.get_asset_check_evaluations()
+        assert any(e.asset_key == AssetKey(["marts", "fct_deals"]) and e.passed for e in evaluations)
+        assert any(e.check_name == "great_expectations" and e.passed for e in evaluations)
         assert instance.get_run_records()[0].dagster_run.run_id == result.run_id
+
+    # the read-only analyst role sees the marts and nothing upstream
+    with psycopg.connect(warehouse_db, autocommit=True) as conn:
+        conn.execute("SET ROLE analyst")
+        assert conn.execute("SELECT count(*) FROM marts.fct_deals").fetchone()[0] > 0
+        for table in ("raw_crm.deals", "staging.stg_hubspot__deals"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"SELECT 1 FROM {table} LIMIT 1")

@@ -18,6 +18,7 @@
         'LOST_AMOUNT': 'lost_amount',
         'GROSS_MARGIN': 'won_margin_amount',
         'GROSS_MARGIN_PCT': 'gross_margin_pct',
+        'AVERAGE_DISCOUNT': 'avg_discount_pct',
         'UNITS_SOLD': 'units_sold',
         'AVERAGE_SELLING_PRICE': 'average_selling_price_per_unit',
         'NEW_CUSTOMERS': 'new_customers',
