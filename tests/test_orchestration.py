@@ -66,6 +66,7 @@ def test_dbt_tests_are_blocking_checks_and_quality_checks_guard_raw():
     checks = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
     deals_checks = [spec for key, spec in checks.items() if key.asset_key == AssetKey(["marts", "fct_deals"])]
     assert deals_checks and all(spec.blocking for spec in deals_checks if "unique" in spec.name)
+    assert any(spec.name == "assert_bookings_reconcile_with_raw" and spec.blocking for spec in deals_checks)
     raw_checks = {key.asset_key for key, spec in checks.items() if spec.name == "great_expectations"}
     assert {AssetKey(["raw", "crm", "deals"]), AssetKey(["raw", "sheets", "leads"])} <= raw_checks
 

@@ -1,4 +1,4 @@
-{{ config(severity='error') }}
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_deals'}}}) }}
 
 {#- Bookings reconcile with the source: the total won amount in fct_deals equals the sum of
     raw_crm.deals.amount over the deals HubSpot flags closed won, to the cent. Returns one row when

@@ -1,4 +1,4 @@
-{{ config(severity='error') }}
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_deal_stage_transitions'}}}) }}
 
 {#- Stage transitions are consistent: no visit exits before it is entered, and every open deal has
     exactly one current visit, in the deal's current stage. -#}
