@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -15,22 +12,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from simulator.process import DEFAULT_SEED, spawn_simulator
 from simulator.server import SimulatorConfig
 
 
 @contextmanager
 def simulator_process(scale: float) -> Iterator[tuple[str, float]]:
     """A simulator at `scale` in its own process (serving JSON must not share dlt's GIL): (url, start s)."""
-    ready = Path(tempfile.mkdtemp()) / "ready.json"
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--port", "0", "--scale", str(scale),
-                                "--ready-file", str(ready)], stdout=subprocess.DEVNULL)
+    process, url = spawn_simulator(DEFAULT_SEED, scale, Path(tempfile.mkdtemp()) / "ready.json")
     try:
-        while not ready.exists():
-            if process.poll() is not None:
-                raise RuntimeError("simulator failed to start")
-            time.sleep(0.2)
-        yield json.loads(ready.read_text())["url"], time.perf_counter() - started
+        yield url, time.perf_counter() - started
     finally:
         process.terminate()
         process.wait(timeout=120)

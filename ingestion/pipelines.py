@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-SYSTEMS = ("crm", "marketing", "sheets")
+from ingestion.catalog import RAW_TABLES
+
+SYSTEMS = tuple(RAW_TABLES)
 SCHEMA_CONTRACT = {"tables": "evolve", "columns": "evolve", "data_type": "freeze"}
 LOADER_FILE_FORMAT = "csv"  # PostgreSQL loads it with COPY: about 3x faster than INSERT batches
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -80,27 +81,36 @@ def ensure_simulator(seed: int = DEFAULT_SEED, scale: float = DEFAULT_SCALE, ext
         return _start(seed, scale, extra_args or [], timeout)
 
 
-def _start(seed: int, scale: float, extra_args: list[str], timeout: float) -> SimulatorHandle:
-    from simulator.server import SimulatorConfig
-
-    config = SimulatorConfig()
-    ready = data_dir() / "simulator.ready.json"
+def spawn_simulator(seed: int, scale: float, ready: Path, log: Any = subprocess.DEVNULL,
+                    extra_args: list[str] | None = None, timeout: float = 300.0) -> tuple[subprocess.Popen, str]:
+    """Start `python -m simulator serve` in its own process and wait for its ready file: (process, url)."""
     ready.unlink(missing_ok=True)
-    log = open(data_dir() / "simulator.log", "ab")  # noqa: SIM115 - handed to the child process
     process = subprocess.Popen(
         [sys.executable, "-m", "simulator", "serve", "--port", "0", "--seed", str(seed), "--scale", str(scale),
-         "--ready-file", str(ready), *extra_args],
+         "--ready-file", str(ready), *(extra_args or [])],
         stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
     )
     deadline = time.monotonic() + timeout
     while not ready.exists():
         if process.poll() is not None:
-            raise RuntimeError(f"simulator exited with code {process.returncode}; see {data_dir() / 'simulator.log'}")
+            raise RuntimeError(f"simulator exited with code {process.returncode}")
         if time.monotonic() > deadline:
             process.terminate()
             raise TimeoutError(f"simulator not ready after {timeout:.0f} s")
         time.sleep(0.1)
-    url = json.loads(ready.read_text())["url"]
+    return process, json.loads(ready.read_text())["url"]
+
+
+def _start(seed: int, scale: float, extra_args: list[str], timeout: float) -> SimulatorHandle:
+    from simulator.server import SimulatorConfig
+
+    config = SimulatorConfig()
+    log_path = data_dir() / "simulator.log"
+    with open(log_path, "ab") as log:  # the child keeps its own descriptor
+        try:
+            process, url = spawn_simulator(seed, scale, data_dir() / "simulator.ready.json", log, extra_args, timeout)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}; see {log_path}") from error
     handle = SimulatorHandle(url=url, pid=process.pid, seed=seed, scale=scale, hubspot_token=config.hubspot_token,
                              sheets_api_key=config.sheets_api_key, spreadsheet_id=config.spreadsheet_id)
     _state_file().write_text(json.dumps(asdict(handle)))

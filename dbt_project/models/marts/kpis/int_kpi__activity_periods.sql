@@ -75,9 +75,7 @@ aggregated as (
 
 keys as (
 
-    select grain, entity_id, period_grain, period_start from aggregated
-    union
-    select 'company', 'company', period_grain, period_start from periods
+    {{ kpi_company_keys() }}
 
 ),
 
@@ -97,10 +95,7 @@ filled as (
         trim_scale(aggregated.average_call_duration_minutes::numeric) as average_call_duration_minutes
     from keys
     left join aggregated
-        on keys.grain = aggregated.grain
-        and keys.entity_id = aggregated.entity_id
-        and keys.period_grain = aggregated.period_grain
-        and keys.period_start = aggregated.period_start
+        on {{ kpi_key_matches('keys', 'aggregated') }}
 
 ),
 

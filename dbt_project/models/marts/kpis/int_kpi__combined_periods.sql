@@ -80,10 +80,7 @@ joined as (
         previous_period_leads.leads as leads_previous_period
     from keys
     left join deal_periods
-        on keys.grain = deal_periods.grain
-        and keys.entity_id = deal_periods.entity_id
-        and keys.period_grain = deal_periods.period_grain
-        and keys.period_start = deal_periods.period_start
+        on {{ kpi_key_matches('keys', 'deal_periods') }}
     left join deal_periods as previous_year_deals
         on keys.grain = previous_year_deals.grain
         and keys.entity_id = previous_year_deals.entity_id
@@ -97,35 +94,20 @@ joined as (
             - case when keys.period_grain = 'month' then interval '1 month' else interval '3 months' end
         )::date = previous_period_deals.period_start
     left join created_periods
-        on keys.grain = created_periods.grain
-        and keys.entity_id = created_periods.entity_id
-        and keys.period_grain = created_periods.period_grain
-        and keys.period_start = created_periods.period_start
+        on {{ kpi_key_matches('keys', 'created_periods') }}
     left join created_periods as previous_year_created
         on keys.grain = previous_year_created.grain
         and keys.entity_id = previous_year_created.entity_id
         and keys.period_grain = previous_year_created.period_grain
         and (keys.period_start - interval '1 year')::date = previous_year_created.period_start
     left join pipeline_periods
-        on keys.grain = pipeline_periods.grain
-        and keys.entity_id = pipeline_periods.entity_id
-        and keys.period_grain = pipeline_periods.period_grain
-        and keys.period_start = pipeline_periods.period_start
+        on {{ kpi_key_matches('keys', 'pipeline_periods') }}
     left join quota_periods
-        on keys.grain = quota_periods.grain
-        and keys.entity_id = quota_periods.entity_id
-        and keys.period_grain = quota_periods.period_grain
-        and keys.period_start = quota_periods.period_start
+        on {{ kpi_key_matches('keys', 'quota_periods') }}
     left join marketing_periods
-        on keys.grain = marketing_periods.grain
-        and keys.entity_id = marketing_periods.entity_id
-        and keys.period_grain = marketing_periods.period_grain
-        and keys.period_start = marketing_periods.period_start
+        on {{ kpi_key_matches('keys', 'marketing_periods') }}
     left join lead_periods
-        on keys.grain = lead_periods.grain
-        and keys.entity_id = lead_periods.entity_id
-        and keys.period_grain = lead_periods.period_grain
-        and keys.period_start = lead_periods.period_start
+        on {{ kpi_key_matches('keys', 'lead_periods') }}
     left join lead_periods as previous_year_leads
         on keys.grain = previous_year_leads.grain
         and keys.entity_id = previous_year_leads.entity_id

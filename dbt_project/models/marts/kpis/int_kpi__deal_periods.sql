@@ -123,9 +123,7 @@ aggregated as (
 
 keys as (
 
-    select grain, entity_id, period_grain, period_start from aggregated
-    union
-    select 'company', 'company', period_grain, period_start from periods
+    {{ kpi_company_keys() }}
 
 ),
 
@@ -164,10 +162,7 @@ filled as (
         coalesce(aggregated.lost_on_product_fit, 0) as lost_on_product_fit
     from keys
     left join aggregated
-        on keys.grain = aggregated.grain
-        and keys.entity_id = aggregated.entity_id
-        and keys.period_grain = aggregated.period_grain
-        and keys.period_start = aggregated.period_start
+        on {{ kpi_key_matches('keys', 'aggregated') }}
 
 ),
 

@@ -91,9 +91,7 @@ aggregated as (
 
 keys as (
 
-    select grain, entity_id, period_grain, period_start from aggregated
-    union
-    select 'company', 'company', period_grain, period_start from periods
+    {{ kpi_company_keys() }}
 
 ),
 
@@ -114,10 +112,7 @@ filled as (
         {%- endfor %}
     from keys
     left join aggregated
-        on keys.grain = aggregated.grain
-        and keys.entity_id = aggregated.entity_id
-        and keys.period_grain = aggregated.period_grain
-        and keys.period_start = aggregated.period_start
+        on {{ kpi_key_matches('keys', 'aggregated') }}
 
 ),
 
