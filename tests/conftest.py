@@ -7,6 +7,7 @@ warehouse; each test that loads data gets a throwaway database and its own dlt w
 
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
 from collections.abc import Iterator
@@ -28,15 +29,23 @@ def _with_database(url: str, database: str) -> str:
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
-    """URL of the test PostgreSQL server; an embedded one started here is stopped at the end."""
+    """URL of the test PostgreSQL server. The embedded one (under `.data/test`, used only by tests) is
+    stopped at the end unless another test session still uses it: each session holds a shared lock
+    on a file meanwhile, and the last one out gets the exclusive lock."""
     from salesops.settings import external_warehouse_url
     from salesops.warehouse import EmbeddedWarehouse, warehouse_url
 
     embedded = None if external_warehouse_url() else EmbeddedWarehouse()
-    was_running = bool(embedded and embedded.status()["running"])
-    yield warehouse_url()
-    if embedded and not was_running:
-        embedded.stop()
+    TEST_DATA_DIR.mkdir(parents=True, exist_ok=True)
+    with open(TEST_DATA_DIR / "test-sessions.lock", "a") as sessions:
+        fcntl.flock(sessions, fcntl.LOCK_SH)
+        yield warehouse_url()
+        if embedded:
+            try:
+                fcntl.flock(sessions, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # another session is still running its tests
+            embedded.stop()
 
 
 @pytest.fixture

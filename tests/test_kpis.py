@@ -55,8 +55,9 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
-def _run(tool: str, *args: str, url: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **dbt_environment(url)}
+def _run(tool: str, *args: str, url: str, timeout: int = 600,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **dbt_environment(url), **(env or {})}
     return subprocess.run([str(BIN / tool), *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -181,3 +182,47 @@ def test_semantic_layer_agrees_with_kpi_values(kpi_warehouse):
         expected = float(kpi_values[kpi_code])
         actual = float(mf_values[metric])
         assert actual == pytest.approx(expected, rel=1e-6, abs=1e-9), (metric, actual, expected)
+
+
+def test_daily_run_updates_activity_kpis_as_a_full_rebuild_would(kpi_warehouse, simulator):
+    """After a simulated day, the incremental run of the activity KPIs equals a full rebuild, and the
+    window-filtered tests of a daily run check only the window's rows."""
+    import requests
+
+    from ingestion.pipelines import run_pipeline
+
+    url, work = kpi_warehouse["url"], kpi_warehouse["work"]
+    requests.post(f"{simulator.url}/_simulator/advance", params={"days": 2}, timeout=120).raise_for_status()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SALESOPS_DLT_DIR", str(work / "dlt"))
+        for name, value in {"BASE_URL": simulator.url, "ACCESS_TOKEN": simulator.config.hubspot_token}.items():
+            mp.setenv(f"SOURCES__CRM__{name}", value)
+        run_pipeline("crm", url)
+    with psycopg.connect(url) as conn:
+        new_day = conn.execute("select max(activity_date) from intermediate.int_activities__unioned").fetchone()[0]
+    window = {"SALESOPS_DBT_MIN_DATE": str(new_day), "SALESOPS_DBT_MAX_DATE": str(new_day)}
+    target = str(work / "target-daily")
+    models = "int_kpi__as_of int_kpi__periods fct_activities int_kpi__activity_periods"
+    daily = _run("dbt", "build", "--select", models, "--exclude-resource-type", "unit_test", "--target-path", target,
+                 url=url, env=window)
+    assert daily.returncode == 0, daily.stdout[-4000:]
+    compiled = next((Path(target) / "compiled").rglob("not_null_fct_activities_activity_id*.sql")).read_text()
+    assert f"updated_at >= '{new_day}'::date" in compiled
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("create table marts.activity_periods_incremental as table marts.int_kpi__activity_periods")
+    full = _run("dbt", "run", "--select", "int_kpi__activity_periods", "--full-refresh", "--target-path", target,
+                url=url)
+    assert full.returncode == 0, full.stdout[-4000:]
+    with psycopg.connect(url) as conn:
+        differences = conn.execute("""
+            select count(*) from (
+                (table marts.activity_periods_incremental except all table marts.int_kpi__activity_periods)
+                union all
+                (table marts.int_kpi__activity_periods except all table marts.activity_periods_incremental)
+            ) as differing""").fetchone()[0]
+        changed_rows = conn.execute(
+            "select count(*) from marts.int_kpi__activity_periods where activities_updated_at::date >= %s",
+            (new_day,)).fetchone()[0]
+    assert changed_rows > 0
+    assert differences == 0

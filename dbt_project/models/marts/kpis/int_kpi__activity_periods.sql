@@ -1,13 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['grain', 'entity_id', 'period_grain', 'period_start'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
 {#- Sales activities (calls, emails, meetings) by grain (company, region, team, rep) x period of the
     activity date, with per-rep productivity formulas. Region comes from the rep's team.
-    Company grain filled for every period. -#}
-with activities as (
+    Company grain filled for every period. Incremental: a run recomputes only the periods (months
+    and quarters) containing an activity changed since the last build, plus periods new since then;
+    every figure of a period is local to it, so the other periods stay right. -#}
 
-    select * from {{ ref('fct_activities') }}
-
-),
-
-teams as (
+with teams as (
 
     select team_id, region from {{ ref('dim_team') }}
 
@@ -16,6 +22,20 @@ teams as (
 periods as (
 
     select period_grain, period_start from {{ ref('int_kpi__periods') }}
+    {% if is_incremental() %}
+    where period_end >= (
+        select min(activity_date) from {{ ref('fct_activities') }}
+        where updated_at > (select max(activities_updated_at) from {{ this }})
+    )
+        or period_start > (select max(period_start) from {{ this }})
+    {% endif %}
+
+),
+
+activities as (
+
+    select * from {{ ref('fct_activities') }}
+    where activity_date >= (select min(period_start) from periods)
 
 ),
 
@@ -29,6 +49,7 @@ enriched as (
         activities.team_id,
         teams.region,
         activities.duration_seconds,
+        activities.updated_at,
         lower(activities.outcome) in ('connected', 'f240bbac-87c9-4f6e-bf70-924b57d47db7') as is_connected
     from activities
     left join teams on activities.team_id = teams.team_id
@@ -66,6 +87,7 @@ aggregated as (
         count(*) filter (where activity_type = 'meeting') as meetings,
         count(*) filter (where activity_type = 'call' and is_connected) as connected_calls,
         count(distinct rep_id) as active_reps,
+        max(updated_at) as activities_updated_at,
         avg(duration_seconds) filter (where activity_type = 'call' and duration_seconds > 0) / 60.0
             as average_call_duration_minutes
     from fanned
@@ -92,6 +114,7 @@ filled as (
         coalesce(aggregated.meetings, 0) as meetings,
         coalesce(aggregated.connected_calls, 0) as connected_calls,
         coalesce(aggregated.active_reps, 0) as active_reps,
+        aggregated.activities_updated_at,
         trim_scale(aggregated.average_call_duration_minutes::numeric) as average_call_duration_minutes
     from keys
     left join aggregated

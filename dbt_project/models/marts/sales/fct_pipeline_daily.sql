@@ -5,8 +5,8 @@
 {% if is_incremental() %}
 delete from {{ this }}
 where snapshot_date between
-    {% if var('min_date', none) %}cast('{{ var("min_date") }}' as date){% else %}{{ as_of_date() }} - 3{% endif %}
-    and {% if var('max_date', none) %}cast('{{ var("max_date") }}' as date){% else %}{{ as_of_date() }} - 1{% endif %}
+    {% if run_window_date('min') %}cast('{{ run_window_date('min') }}' as date){% else %}{{ as_of_date() }} - 3{% endif %}
+    and {% if run_window_date('max') %}cast('{{ run_window_date('max') }}' as date){% else %}{{ as_of_date() }} - 1{% endif %}
 {% endif %}
 {% endraw %}
 {%- endset -%}
@@ -27,7 +27,7 @@ where snapshot_date between
 }}
 
 {#- Daily pipeline snapshot: one row per deal open at the end of each business day (Asia/Kolkata) of
-    the run window. On incremental runs the window is var('min_date')..var('max_date') when given
+    the run window. On incremental runs the window is run_window_date('min')..('max') when given
     (Dagster's partition window), else the 3 days ending the day before as_of_date(); a first build or
     a full refresh covers every day since the first deal was created, at most the 730 days before
     as_of_date() (older history: run incrementally with min_date/max_date to backfill it). A deal is open on day d when it was created on or before d
@@ -52,15 +52,15 @@ with deals as (
 run_window as (
 
     select
-        {% if is_incremental() and var('min_date', none) -%}
-        cast('{{ var("min_date") }}' as date)
+        {% if is_incremental() and run_window_date('min') -%}
+        cast('{{ run_window_date('min') }}' as date)
         {%- elif is_incremental() -%}
         {{ as_of_date() }} - 3
         {%- else -%}
         greatest((select min(created_date) from deals), {{ as_of_date() }} - 730)
         {%- endif %} as window_start,
-        {% if is_incremental() and var('max_date', none) -%}
-        cast('{{ var("max_date") }}' as date)
+        {% if is_incremental() and run_window_date('max') -%}
+        cast('{{ run_window_date('max') }}' as date)
         {%- else -%}
         {{ as_of_date() }} - 1
         {%- endif %} as window_end

@@ -1,8 +1,12 @@
 {#- The deal's association id lists (child tables of deals), one row per associated object.
-    Joining the parent only resolves the deal id (same raw object). -#}
+    Joining the parent only resolves the deal id and its last modification (same raw object). -#}
 with deals as (
 
-    select _dlt_id, id from {{ source('hubspot', 'deals') }}
+    select
+        _dlt_id,
+        id,
+        coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at
+    from {{ source('hubspot', 'deals') }}
 
 ),
 
@@ -35,6 +39,7 @@ renamed as (
         unioned.object_type,
         unioned.object_id,
         unioned.association_index,
+        deals.updated_at as deal_updated_at,
         row_number() over (
             partition by deals.id, unioned.object_type, unioned.object_id
             order by unioned.association_index
@@ -49,6 +54,7 @@ select
     deal_id,
     object_type,
     object_id,
-    association_index
+    association_index,
+    deal_updated_at
 from renamed
 where duplicate_rank = 1
