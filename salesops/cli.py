@@ -7,7 +7,7 @@ import argparse
 import importlib
 import sys
 
-COMMAND_GROUPS = ("warehouse", "simulator", "ingest", "dbt", "demo", "ui")
+COMMAND_GROUPS = ("warehouse", "simulator", "ingest", "dbt", "demo", "ui", "forecast", "scoring")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,11 @@ reads (dbt profiles cannot parse a URL), plus the project and profiles directori
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from salesops.settings import PROJECT_ROOT
@@ -22,3 +27,12 @@ def dbt_environment(warehouse_url: str) -> dict[str, str]:
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
     }
+
+
+def run_tool(tool: str, *args: str, url: str, env: Mapping[str, str] | None = None,
+             timeout: float | None = 900) -> subprocess.CompletedProcess[str]:
+    """Run `dbt` or `mf` from this virtualenv in the dbt project against `url`, output captured (tests,
+    benchmarks); `env` adds variables such as the run window."""
+    return subprocess.run([str(Path(sys.executable).with_name(tool)), *args], cwd=DBT_PROJECT_DIR,
+                          env={**os.environ, **dbt_environment(url), **(env or {})}, capture_output=True,
+                          text=True, timeout=timeout)

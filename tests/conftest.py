@@ -78,9 +78,8 @@ def simulator():
         server.stop()
 
 
-@pytest.fixture
-def sources_env(simulator, monkeypatch) -> None:
-    """Point every dlt source at the test simulator through dlt configuration, as a user would."""
+def _point_sources_at(simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point every dlt source at `simulator` through dlt configuration, as a user would."""
     config = simulator.config
     for system in ("CRM", "MARKETING"):
         monkeypatch.setenv(f"SOURCES__{system}__BASE_URL", simulator.url)
@@ -88,3 +87,43 @@ def sources_env(simulator, monkeypatch) -> None:
     monkeypatch.setenv("SOURCES__SHEETS__BASE_URL", simulator.url)
     monkeypatch.setenv("SOURCES__SHEETS__API_KEY", config.sheets_api_key)
     monkeypatch.setenv("SOURCES__SHEETS__SPREADSHEET_ID", config.spreadsheet_id)
+
+
+@pytest.fixture
+def sources_env(simulator, monkeypatch) -> None:
+    """Point every dlt source at the module's test simulator."""
+    _point_sources_at(simulator, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(server_url, tmp_path_factory):
+    """A database holding a small simulated organisation loaded by dlt and built by `dbt build` (unit
+    tests included), shared by the session's tests that read the marts. Returns url, target (dbt's
+    target dir), work (scratch dir, dlt state under work/dlt) and the simulator serving the data."""
+    import psycopg
+
+    from ingestion.pipelines import run_pipeline
+    from salesops.dbt_env import run_tool
+    from simulator.server import SimulatorConfig, SimulatorServer
+
+    name = f"test_built_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server_url, name)
+    work = tmp_path_factory.mktemp("built")
+    server = SimulatorServer(SimulatorConfig(scale=SIMULATOR_SCALE))
+    server.start()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SALESOPS_DLT_DIR", str(work / "dlt"))
+            _point_sources_at(server, mp)
+            for system in ("crm", "marketing", "sheets"):
+                run_pipeline(system, url)
+        target = work / "target"
+        build = run_tool("dbt", "build", "--target-path", str(target), url=url)
+        assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-2000:]
+        yield {"url": url, "target": target, "work": work, "simulator": server}
+    finally:
+        server.stop()
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,24 +2,22 @@
 the whole project, then the KPI catalogue, `kpi_values` and the MetricFlow semantic layer are
 checked against each other.
 
-One database and one dbt build are shared by the module's tests (module-scoped fixture).
+One database and one dbt build are shared by the session's tests (`built_warehouse` in conftest).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
-import os
 import shutil
-import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from salesops.dbt_env import DBT_PROJECT_DIR, dbt_environment
+from salesops.dbt_env import DBT_PROJECT_DIR
+from salesops.dbt_env import run_tool as _run
 
 BIN = Path(sys.executable).parent
 
@@ -47,50 +45,6 @@ CORE_METRICS = {
     "quota": "QUOTA",
     "quota_attainment": "QUOTA_ATTAINMENT",
 }
-
-
-def _with_database(url: str, database: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
-
-
-def _run(tool: str, *args: str, url: str, timeout: int = 600,
-         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **dbt_environment(url), **(env or {})}
-    return subprocess.run([str(BIN / tool), *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def kpi_warehouse(server_url, simulator, tmp_path_factory):
-    """A fresh database with the simulator's data loaded and the dbt project built (once per module)."""
-    from ingestion.pipelines import run_pipeline
-
-    name = f"test_kpis_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(server_url, name)
-    work = tmp_path_factory.mktemp("kpis")
-    config = simulator.config
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("SALESOPS_DLT_DIR", str(work / "dlt"))
-            for system in ("CRM", "MARKETING"):
-                mp.setenv(f"SOURCES__{system}__BASE_URL", simulator.url)
-                mp.setenv(f"SOURCES__{system}__ACCESS_TOKEN", config.hubspot_token)
-            mp.setenv("SOURCES__SHEETS__BASE_URL", simulator.url)
-            mp.setenv("SOURCES__SHEETS__API_KEY", config.sheets_api_key)
-            mp.setenv("SOURCES__SHEETS__SPREADSHEET_ID", config.spreadsheet_id)
-            for system in ("crm", "marketing", "sheets"):
-                run_pipeline(system, url)
-        target = work / "target"
-        build = _run("dbt", "build", "--target-path", str(target), url=url)
-        assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-2000:]
-        yield {"url": url, "target": target, "work": work}
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _catalogue() -> list[dict[str, str]]:
@@ -133,8 +87,8 @@ UNDEFINED_WHEN_ZERO = {
 }
 
 
-def test_every_computed_kpi_has_a_company_value_for_the_last_complete_month(kpi_warehouse):
-    url = kpi_warehouse["url"]
+def test_every_computed_kpi_has_a_company_value_for_the_last_complete_month(built_warehouse):
+    url = built_warehouse["url"]
     month = _last_complete_month(url)
     with psycopg.connect(url) as conn:
         values = dict(conn.execute(
@@ -157,15 +111,15 @@ def test_every_computed_kpi_has_a_company_value_for_the_last_complete_month(kpi_
     assert len(computed - undefined) >= 50
 
 
-def test_semantic_layer_agrees_with_kpi_values(kpi_warehouse):
-    url, target = kpi_warehouse["url"], kpi_warehouse["target"]
+def test_semantic_layer_agrees_with_kpi_values(built_warehouse):
+    url, target = built_warehouse["url"], built_warehouse["target"]
     # mf reads <project>/target/semantic_manifest.json: the one written by this build
     default_target = DBT_PROJECT_DIR / "target"
     default_target.mkdir(exist_ok=True)
     shutil.copy(target / "semantic_manifest.json", default_target / "semantic_manifest.json")
     month = _last_complete_month(url)
     month_last_day = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
-    out = kpi_warehouse["work"] / "mf.csv"
+    out = built_warehouse["work"] / "mf.csv"
     query = _run("mf", "query", "--metrics", ",".join(CORE_METRICS), "--group-by", "metric_time__month",
                  "--start-time", month.isoformat(), "--end-time", month_last_day.isoformat(),
                  "--csv", str(out), "--quiet", url=url, timeout=300)
@@ -184,14 +138,14 @@ def test_semantic_layer_agrees_with_kpi_values(kpi_warehouse):
         assert actual == pytest.approx(expected, rel=1e-6, abs=1e-9), (metric, actual, expected)
 
 
-def test_daily_run_updates_activity_kpis_as_a_full_rebuild_would(kpi_warehouse, simulator):
+def test_daily_run_updates_activity_kpis_as_a_full_rebuild_would(built_warehouse):
     """After a simulated day, the incremental run of the activity KPIs equals a full rebuild, and the
     window-filtered tests of a daily run check only the window's rows."""
     import requests
 
     from ingestion.pipelines import run_pipeline
 
-    url, work = kpi_warehouse["url"], kpi_warehouse["work"]
+    url, work, simulator = built_warehouse["url"], built_warehouse["work"], built_warehouse["simulator"]
     requests.post(f"{simulator.url}/_simulator/advance", params={"days": 2}, timeout=120).raise_for_status()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SALESOPS_DLT_DIR", str(work / "dlt"))
