@@ -285,42 +285,55 @@ def load_champion(name: str, flavor: str | None = None) -> Any:
     return flavor_module.load_model(f"models:/{name}@{CHAMPION}")
 
 
+def compare_to_champion(name: str, challenger_version: str | int, metric: str, higher_is_better: bool,
+                        min_improvement: float = 0.0,
+                        champion_value_on_holdout: float | None = None) -> PromotionDecision:
+    """Whether the challenger should become champion, without changing anything: yes if there is no champion,
+    or if it beats the champion's `metric` on the same holdout by more than `min_improvement` (absolute; a tie
+    keeps the champion). When the champion was measured on another holdout, re-evaluate it on the challenger's
+    and pass `champion_value_on_holdout`; otherwise comparing is refused with HoldoutMismatchError."""
+    client = _client()
+    version = str(challenger_version)
+    challenger = client.get_model_version(name, version)
+    holdout = challenger.tags.get(HOLDOUT_TAG)
+    challenger_value = _metric(challenger, metric)
+    current = champion(name)
+    if current is None:
+        return PromotionDecision(True, f"version {version} is the first champion of {name!r} "
+                                 f"({metric}={challenger_value:.6g} on holdout {holdout})",
+                                 version, None, metric, challenger_value, None)
+    if str(current.version) == version:
+        return PromotionDecision(False, f"version {version} is already the champion",
+                                 version, version, metric, challenger_value, challenger_value)
+    champion_value = champion_value_on_holdout
+    if champion_value is None:
+        if current.tags.get(HOLDOUT_TAG) != holdout:
+            raise HoldoutMismatchError(
+                f"champion version {current.version} was measured on holdout {current.tags.get(HOLDOUT_TAG)!r}, "
+                f"the challenger on {holdout!r}: re-evaluate the champion on the challenger's holdout and pass "
+                f"champion_value_on_holdout")
+        champion_value = _metric(current, metric)
+    return _compare(version, str(current.version), metric, float(champion_value), challenger_value, higher_is_better,
+                    min_improvement, holdout)
+
+
 def promote_if_better(name: str, challenger_version: str | int, metric: str, higher_is_better: bool,
                       min_improvement: float = 0.0,
                       champion_value_on_holdout: float | None = None) -> PromotionDecision:
-    """Make the challenger the champion if there is none, or if it beats the champion's `metric` on the same
-    holdout by more than `min_improvement` (absolute; a tie keeps the champion). When the champion was measured on
-    another holdout, re-evaluate it on the challenger's and pass `champion_value_on_holdout`; otherwise comparing is
-    refused with HoldoutMismatchError. The decision is tagged on the challenger (`promotion`, `promotion_reason`)."""
+    """`compare_to_champion`, then move the `champion` alias to the challenger if it won, all under a lock (one
+    promotion at a time). The decision is tagged on the challenger (`promotion`, `promotion_reason`), except when
+    it already is the champion (its earlier decision stays)."""
     client = _client()
-    version = str(challenger_version)
-    with _exclusive(client.tracking_uri):  # read-compare-set of the alias, one promotion at a time
-        challenger = client.get_model_version(name, version)
-        holdout = challenger.tags.get(HOLDOUT_TAG)
-        challenger_value = _metric(challenger, metric)
-        current = champion(name)
-        if current is None:
-            decision = PromotionDecision(True, f"version {version} is the first champion of {name!r} "
-                                         f"({metric}={challenger_value:.6g} on holdout {holdout})",
-                                         version, None, metric, challenger_value, None)
-        elif current.version == version:  # nothing to decide, and its earlier decision stays tagged
-            return PromotionDecision(False, f"version {version} is already the champion",
-                                     version, version, metric, challenger_value, challenger_value)
-        else:
-            champion_value = champion_value_on_holdout
-            if champion_value is None:
-                if current.tags.get(HOLDOUT_TAG) != holdout:
-                    raise HoldoutMismatchError(
-                        f"champion version {current.version} was measured on holdout "
-                        f"{current.tags.get(HOLDOUT_TAG)!r}, the challenger on {holdout!r}: re-evaluate the champion "
-                        f"on the challenger's holdout and pass champion_value_on_holdout")
-                champion_value = _metric(current, metric)
-            decision = _compare(version, current.version, metric, float(champion_value), challenger_value,
-                                higher_is_better, min_improvement, holdout)
+    with _exclusive(client.tracking_uri):
+        decision = compare_to_champion(name, challenger_version, metric, higher_is_better, min_improvement,
+                                       champion_value_on_holdout)
+        if decision.champion_version == decision.challenger_version:
+            return decision
         if decision.promoted:
-            client.set_registered_model_alias(name, CHAMPION, version)
-        client.set_model_version_tag(name, version, "promotion", "promoted" if decision.promoted else "refused")
-        client.set_model_version_tag(name, version, "promotion_reason", decision.reason)
+            client.set_registered_model_alias(name, CHAMPION, decision.challenger_version)
+        client.set_model_version_tag(name, decision.challenger_version, "promotion",
+                                     "promoted" if decision.promoted else "refused")
+        client.set_model_version_tag(name, decision.challenger_version, "promotion_reason", decision.reason)
     return decision
 
 

@@ -7,16 +7,17 @@ imported inside the steps that use them) because every run and every sensor tick
 from dagster import Definitions
 
 from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.ml import ml_assets, ml_checks
 from orchestration.assets.quality_checks import quality_checks
 from orchestration.assets.warehouse import warehouse_assets
-from orchestration.jobs import daily_refresh_job
+from orchestration.jobs import daily_refresh_job, ml_training_job
 from orchestration.resources import build_resources
-from orchestration.schedules import daily_refresh_schedule
+from orchestration.schedules import daily_refresh_schedule, ml_training_schedule
 
 defs = Definitions(
-    assets=[*ingestion_assets, *warehouse_assets],
-    asset_checks=[*quality_checks],
-    jobs=[daily_refresh_job],
-    schedules=[daily_refresh_schedule],
+    assets=[*ingestion_assets, *warehouse_assets, *ml_assets],
+    asset_checks=[*quality_checks, *ml_checks],
+    jobs=[daily_refresh_job, ml_training_job],
+    schedules=[daily_refresh_schedule, ml_training_schedule],
     resources=build_resources(),
 )

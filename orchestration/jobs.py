@@ -1,11 +1,22 @@
-"""Jobs: the daily refresh runs every asset of the code location in dependency order: ingestion,
-data-quality checks, then `dbt build` (snapshots, staging, marts, KPIs), for one business day."""
+"""Jobs: the daily refresh runs ingestion, data-quality checks, `dbt build` (snapshots, staging, marts,
+KPIs) and the daily ML scores for one business day; the weekly ML training job retrains the models (a
+challenger is promoted only through its gate) and the revenue forecast."""
 
 from dagster import AssetSelection, define_asset_job
 
+from orchestration.assets.ml import TRAINING_GROUP
+
 daily_refresh_job = define_asset_job(
     name="daily_refresh",
-    selection=AssetSelection.all(),
-    description="Load every source system, check it, and rebuild the warehouse for one business day.",
+    selection=AssetSelection.all() - AssetSelection.groups(TRAINING_GROUP),
+    description="Load every source system, check it, rebuild the warehouse and score deals and leads for one "
+                "business day.",
     tags={"salesops/job": "daily_refresh"},
+)
+
+ml_training_job = define_asset_job(
+    name="ml_training",
+    selection=AssetSelection.groups(TRAINING_GROUP),
+    description="Retrain deal-win and lead scoring (challenger -> gate -> champion) and the revenue forecast.",
+    tags={"salesops/job": "ml_training"},
 )

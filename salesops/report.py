@@ -43,3 +43,26 @@ def headline_kpis(conn, kpi_codes: list[str]) -> tuple[object, dict[str, float]]
         "SELECT kpi_code, value FROM marts.kpi_values WHERE grain = 'company' AND period_grain = 'month' "
         "AND period_start = %s AND kpi_code = ANY(%s)", (month, kpi_codes)).fetchall()
     return month, {code: float(value) for code, value in rows if value is not None}
+
+
+def ml_summary(conn) -> list[str]:
+    """Lines on the ML outputs: the company's forecast for the next fiscal quarters and the latest scores."""
+    lines = []
+    quarters = conn.execute("""
+        select period_start, yhat, yhat_lower_80, yhat_upper_80 from ml.revenue_forecast
+        where as_of_date = (select max(as_of_date) from ml.revenue_forecast)
+            and node_id = 'company' and kind = 'combined' and period_grain = 'quarter'
+        order by period_start limit 4""").fetchall()
+    for start, yhat, low, high in quarters:
+        lines.append(f"  bookings forecast, quarter from {start:%b %Y}: {yhat:,.0f} INR "
+                     f"(80%: {low:,.0f} .. {high:,.0f})")
+    deals = conn.execute("""
+        select count(*), avg(win_probability), avg(crm_probability) from ml.deal_scores
+        where as_of_date = (select max(as_of_date) from ml.deal_scores)""").fetchone()
+    lines.append(f"  open deals scored: {deals[0]:,} (mean win probability {deals[1] or 0:.1%}, "
+                 f"CRM stage probability {deals[2] or 0:.1%})")
+    tiers = dict(conn.execute("""
+        select tier, count(*) from ml.lead_scores where as_of_date = (select max(as_of_date) from ml.lead_scores)
+        group by tier""").fetchall())
+    lines.append("  leads scored: " + ", ".join(f"{tiers.get(t, 0):,} {t}" for t in ("hot", "warm", "cold")))
+    return lines

@@ -91,6 +91,21 @@ def test_daily_job_and_schedule():
     assert schedule.execution_timezone == "Asia/Kolkata" and schedule.cron_schedule == "0 2 * * *"
 
 
+def test_ml_training_is_weekly_and_scores_are_daily():
+    """Training (challenger -> gate -> champion, revenue forecast) has its own weekly job; the daily refresh
+    scores with the champion but never trains."""
+    from orchestration.definitions import defs
+
+    daily = defs.resolve_job_def("daily_refresh").asset_layer.executable_asset_keys
+    training = defs.resolve_job_def("ml_training").asset_layer.executable_asset_keys
+    assert {AssetKey(["ml", "deal_scores"]), AssetKey(["ml", "lead_scores"])} <= daily
+    assert {AssetKey(["ml", "deal_win_challenger"]), AssetKey(["ml", "deal_win_champion"]),
+            AssetKey(["ml", "revenue_forecast"])} <= training
+    assert not training & daily
+    schedule = defs.resolve_schedule_def("ml_training_schedule")
+    assert schedule.execution_timezone == "Asia/Kolkata" and schedule.cron_schedule == "0 4 * * 1"
+
+
 def test_daily_refresh_materializes_in_process_on_the_postgres_instance(simulator, sources_env, warehouse_db,
                                                                         monkeypatch, tmp_path):
     """Ingestion, great-expectations checks and the dbt build, one business day, on the Postgres-backed instance."""

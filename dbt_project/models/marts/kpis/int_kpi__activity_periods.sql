@@ -22,7 +22,9 @@ with teams as (
 periods as (
 
     select period_grain, period_start from {{ ref('int_kpi__periods') }}
-    {% if is_incremental() %}
+    {#- A table built before the watermark column existed is recomputed whole, once. #}
+    {% if is_incremental() and 'activities_updated_at' in adapter.get_columns_in_relation(this)
+        | map(attribute='name') | list %}
     where period_end >= (
         select min(activity_date) from {{ ref('fct_activities') }}
         where updated_at > (select max(activities_updated_at) from {{ this }})
