@@ -100,7 +100,7 @@ def test_better_challenger_is_promoted(backend, model_name):
     tracking.promote_if_better(model_name, first, "auc", higher_is_better=True)
     second = register(model_name, 0.75)
     decision = tracking.promote_if_better(model_name, second, "auc", higher_is_better=True)
-    assert decision.promoted and decision.champion_version == first
+    assert decision.promoted and decision.champion_version == str(first)
     assert tracking.champion(model_name).version == second
     assert tracking.configure(backend).get_model_version(model_name, second).tags["promotion"] == "promoted"
 

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('hubspot', 'contacts') }}
+    {{ latest_versions(source('hubspot', 'contacts'), 'id', 'updated_at') }}
 
 ),
 
@@ -25,8 +25,7 @@ renamed as (
         {{ stg_timestamp('hs_sa_first_engagement_date') }} as first_engagement_at,
         coalesce({{ stg_timestamp('hs_createdate') }}, {{ stg_timestamp('created_at') }}) as created_at,
         coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at,
-        coalesce(archived, false) as is_archived,
-        row_number() over (partition by id order by updated_at desc nulls last, _dlt_load_id desc) as version_rank
+        coalesce(archived, false) as is_archived
     from source
 
 )
@@ -54,4 +53,3 @@ select
     updated_at,
     is_archived
 from renamed
-where version_rank = 1

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('hubspot', 'deals') }}
+    {{ latest_versions(source('hubspot', 'deals'), 'id', 'updated_at') }}
 
 ),
 
@@ -31,8 +31,7 @@ renamed as (
         {{ stg_text('lead_id') }} as lead_id,
         upper({{ stg_text('hs_analytics_source') }}) as analytics_source,
         coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at,
-        coalesce(archived, false) as is_archived,
-        row_number() over (partition by id order by updated_at desc nulls last, _dlt_load_id desc) as version_rank
+        coalesce(archived, false) as is_archived
     from source
 
 )
@@ -66,4 +65,3 @@ select
     updated_at,
     is_archived
 from renamed
-where version_rank = 1

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('hubspot', 'emails') }}
+    {{ latest_versions(source('hubspot', 'emails'), 'id', 'updated_at') }}
 
 ),
 
@@ -16,8 +16,7 @@ renamed as (
         upper({{ stg_text('hs_email_status') }}) as status,
         coalesce({{ stg_timestamp('hs_createdate') }}, {{ stg_timestamp('created_at') }}) as created_at,
         coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at,
-        coalesce(archived, false) as is_archived,
-        row_number() over (partition by id order by updated_at desc nulls last, _dlt_load_id desc) as version_rank
+        coalesce(archived, false) as is_archived
     from source
 
 )
@@ -41,4 +40,3 @@ select
     updated_at,
     is_archived
 from renamed
-where version_rank = 1

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('hubspot', 'owners') }}
+    {{ latest_versions(source('hubspot', 'owners'), 'id', 'updated_at') }}
 
 ),
 
@@ -17,8 +17,7 @@ renamed as (
         {{ stg_text('team_name') }} as team_name,
         {{ stg_timestamp('created_at') }} as created_at,
         {{ stg_timestamp('updated_at') }} as updated_at,
-        coalesce(archived, false) as is_archived,
-        row_number() over (partition by id order by updated_at desc nulls last, _dlt_load_id desc) as version_rank
+        coalesce(archived, false) as is_archived
     from source
 
 )
@@ -36,4 +35,3 @@ select
     updated_at,
     is_archived
 from renamed
-where version_rank = 1

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('hubspot', 'products') }}
+    {{ latest_versions(source('hubspot', 'products'), 'id', 'updated_at') }}
 
 ),
 
@@ -18,8 +18,7 @@ renamed as (
         {{ stg_money('hs_cost_of_goods_sold') }} as unit_cost,
         {{ stg_timestamp('created_at') }} as created_at,
         {{ stg_timestamp('updated_at') }} as updated_at,
-        coalesce(archived, false) as is_archived,
-        row_number() over (partition by id order by updated_at desc nulls last, _dlt_load_id desc) as version_rank
+        coalesce(archived, false) as is_archived
     from source
 
 )
@@ -38,4 +37,3 @@ select
     updated_at,
     is_archived
 from renamed
-where version_rank = 1

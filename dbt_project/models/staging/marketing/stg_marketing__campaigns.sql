@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('marketing', 'campaigns') }}
+    {{ latest_versions(source('marketing', 'campaigns'), 'id', 'updated_at') }}
 
 ),
 
@@ -19,8 +19,7 @@ renamed as (
         {{ stg_money('hs_spend_items_sum_amount') }} as spend_amount,
         {{ stg_timestamp('created_at') }} as created_at,
         {{ stg_timestamp('updated_at') }} as updated_at,
-        coalesce(archived, false) as is_archived,
-        row_number() over (partition by id order by updated_at desc nulls last, _dlt_load_id desc) as version_rank
+        coalesce(archived, false) as is_archived
     from source
 
 )
@@ -40,4 +39,3 @@ select
     updated_at,
     is_archived
 from renamed
-where version_rank = 1

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('marketing', 'engagement_events') }}
+    {{ latest_versions(source('marketing', 'engagement_events'), 'id', 'occurred_at') }}
 
 ),
 
@@ -17,8 +17,7 @@ renamed as (
         {{ stg_text("properties ->> 'hs_form_id'") }} as form_id,
         {{ stg_text("properties ->> 'hs_email_subject'") }} as email_subject,
         {{ stg_text("properties ->> 'hs_webinar_title'") }} as webinar_title,
-        {{ stg_numeric("properties ->> 'hs_attendance_minutes'") }} as attendance_minutes,
-        row_number() over (partition by id order by occurred_at desc nulls last, _dlt_load_id desc) as version_rank
+        {{ stg_numeric("properties ->> 'hs_attendance_minutes'") }} as attendance_minutes
     from source
 
 )
@@ -45,4 +44,3 @@ select
     webinar_title,
     attendance_minutes
 from renamed
-where version_rank = 1
