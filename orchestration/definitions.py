@@ -13,11 +13,12 @@ from orchestration.assets.warehouse import warehouse_assets
 from orchestration.jobs import daily_refresh_job, ml_training_job
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh_schedule, ml_training_schedule
+from orchestration.territory_jobs import apply_territory_plan, territory_reoptimization
 
 defs = Definitions(
     assets=[*ingestion_assets, *warehouse_assets, *ml_assets],
     asset_checks=[*quality_checks, *ml_checks],
-    jobs=[daily_refresh_job, ml_training_job],
+    jobs=[daily_refresh_job, ml_training_job, territory_reoptimization, apply_territory_plan],
     schedules=[daily_refresh_schedule, ml_training_schedule],
     resources=build_resources(),
 )

@@ -7,7 +7,7 @@ import argparse
 import importlib
 import sys
 
-COMMAND_GROUPS = ("warehouse", "simulator", "ingest", "dbt", "demo", "ui", "forecast", "scoring")
+COMMAND_GROUPS = ("warehouse", "simulator", "ingest", "dbt", "demo", "ui", "forecast", "scoring", "territory")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -61,7 +61,17 @@ def _demo(args: argparse.Namespace) -> int:
                 failures = [event.message for event in result.all_events if event.is_failure]
                 print(f"{name} failed:\n" + "\n".join(str(f) for f in failures))
                 return 1
-            print(f"{name} run {result.run_id} succeeded" + "".join(f"\n  gate: {r}" for r in refused))
+            outcome = "finished, champions kept" if refused else "succeeded"
+            print(f"{name} run {result.run_id} {outcome}" + "".join(f"\n  gate: {r}" for r in refused))
+        territories = defs.resolve_job_def("territory_reoptimization").execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={**quiet, "ops": {"propose_territories": {"config": {"time_limit_seconds": 30.0}}}})
+        if not territories.success:
+            print("territory_reoptimization failed:\n" + "\n".join(
+                str(event.message) for event in territories.all_events if event.is_failure))
+            return 1
+        proposal = territories.get_asset_materialization_events()[0].materialization.metadata
+        print(f"territory_reoptimization run {territories.run_id} succeeded")
 
     with connect(url) as conn:
         counts = raw_table_counts(conn)
@@ -75,6 +85,14 @@ def _demo(args: argparse.Namespace) -> int:
         value = kpis.get(code)
         print(f"  {label:<20} {fmt.format(value) if value is not None else 'n/a'}")
     print("\nML (champion models, latest run):\n" + "\n".join(ml_lines))
+    print(f"\nterritory proposal {proposal['plan_id'].value} (±5% balance, at most 20% of potential moved; "
+          "apply it with the apply_territory_plan job):")
+    for measure in ("potential", "workload"):
+        print(f"  {measure:<10} max deviation from the rep mean: "
+              f"{proposal[f'{measure}_max_deviation_before'].value:.1%} now -> "
+              f"{proposal[f'{measure}_max_deviation_after'].value:.1%} proposed")
+    print(f"  travel (workload x km): {proposal['travel_before'].value:,.0f} now -> "
+          f"{proposal['travel_after'].value:,.0f} proposed; accounts moved: {proposal['units_moved'].value:,}")
     print(f"\nelapsed: {time.monotonic() - started:.1f} s")
     return 0
 
