@@ -11,6 +11,7 @@ from dagster import DagsterInstance
 
 from orchestration.resources import WarehouseResource
 from orchestration.territory_jobs import apply_territory_plan, territory_reoptimization
+from salesops.dbt_env import run_tool
 
 
 def test_reoptimize_then_apply_from_an_effective_date(built_warehouse):
@@ -38,7 +39,7 @@ def test_reoptimize_then_apply_from_an_effective_date(built_warehouse):
             assert conn.execute("select count(*) from ops.territory_plan_quotas where plan_id = %s",
                                 (plan_id,)).fetchone()[0] > 0
 
-        effective = datetime.date.today() + datetime.timedelta(days=7)
+            effective = conn.execute("select as_of_date from marts.int_kpi__as_of").fetchone()[0]
         applied = apply_territory_plan.execute_in_process(
             run_config={"ops": {"apply_territory_plan_op": {"config": {"plan_id": plan_id,
                                                                         "effective_date": str(effective)}}}},
@@ -49,3 +50,11 @@ def test_reoptimize_then_apply_from_an_effective_date(built_warehouse):
         assert len(current_alignment(conn, effective)) == moved
         assert conn.execute("select status from ops.territory_plans where plan_id = %s",
                             (plan_id,)).fetchone()[0] == "applied"
+    # the account dimension follows the alignment effective on the data's as-of date
+    build = run_tool("dbt", "build", "--select", "dim_account", "--target-path",
+                     str(built_warehouse["work"] / "target-territory"), url=url)
+    assert build.returncode == 0, build.stdout[-3000:]
+    with psycopg.connect(url) as conn:
+        reassigned = conn.execute("""select count(*) from marts.dim_account
+            where is_current and owner_rep_id <> crm_owner_rep_id and aligned_from = %s""", (effective,)).fetchone()[0]
+    assert reassigned == moved

@@ -1,7 +1,13 @@
 {#- Accounts (HubSpot companies) as a type-2 slowly changing dimension from the snapshot
     snap_hubspot__companies (timestamp strategy on updated_at). One row per version; the first
     version of each account starts at the company's created_at (changes before the first snapshot
-    are unknown: the first version carries the values seen at the first snapshot). -#}
+    are unknown: the first version carries the values seen at the first snapshot). The current
+    version's owner is the one an applied territory plan gives the account on as_of_date
+    (ops.territory_alignment), else the CRM owner; crm_owner_rep_id keeps the CRM's. -#}
+-- depends_on: {{ ref('stg_hubspot__deals') }}
+-- depends_on: {{ ref('stg_sheets__leads') }}
+{%- set alignment = adapter.get_relation(database=target.database, schema='ops',
+                                         identifier='territory_alignment') if execute else none %}
 with snapshot as (
 
     select
@@ -49,6 +55,19 @@ versions as (
         dbt_valid_to as valid_to
     from snapshot
 
+),
+
+aligned as (
+
+    {% if alignment -%}
+    select unit_id as account_id, rep_id as aligned_rep_id, valid_from as aligned_from
+    from {{ source('ops', 'territory_alignment') }}
+    where valid_from <= {{ as_of_date() }} and (valid_to is null or valid_to > {{ as_of_date() }})
+    {%- else -%}
+    select null::text as account_id, null::text as aligned_rep_id, null::date as aligned_from
+    where false
+    {%- endif %}
+
 )
 
 select
@@ -71,10 +90,13 @@ select
     state,
     region,
     territory as territory_id,
-    owner_id as owner_rep_id,
+    case when valid_to is null then coalesce(aligned.aligned_rep_id, owner_id) else owner_id end as owner_rep_id,
+    owner_id as crm_owner_rep_id,
+    case when valid_to is null then aligned.aligned_from end as aligned_from,
     latitude,
     longitude,
     valid_from,
     valid_to,
     valid_to is null as is_current
 from versions
+left join aligned on aligned.account_id = versions.company_id
