@@ -65,7 +65,7 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"{name} run {result.run_id} {outcome}" + "".join(f"\n  gate: {r}" for r in refused))
         territories = defs.resolve_job_def("territory_reoptimization").execute_in_process(
             instance=instance, raise_on_error=False,
-            run_config={**quiet, "ops": {"propose_territories": {"config": {"time_limit_seconds": 60.0}}}})
+            run_config=quiet)  # the launchpad defaults
         if not territories.success:
             print("territory_reoptimization failed:\n" + "\n".join(
                 str(event.message) for event in territories.all_events if event.is_failure))
