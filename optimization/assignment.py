@@ -3,13 +3,18 @@ sums of two measures (potential, workload) stay inside bands, capacities and a d
 assignment cost (workload-weighted travel) is minimal. Pure numpy + OR-Tools; `optimization.territory` wraps
 it in DataFrames and reports.
 
-Why this pipeline (measured on the 1,000 x 25 and 3,000 x 60 instances of `benchmarks.territory`, 2 cores):
-- SCIP, CP-SAT and HiGHS on the whole MIP found no plan within +-5% in 30 s (two-sided bands on two measures
-  for every rep defeat their primal heuristics), while their root bound sat within 0.1% of the LP bound;
-- so the LP relaxation (GLOP, columns priced in from the full unit x rep matrix, hence the exact LP optimum
-  of the unpruned model) gives the bound and a start; rounding it plus a penalty local search (moves and
-  swaps) reaches the bands in about a second; large-neighbourhood search, re-solving the units of 3-6
-  neighbouring reps exactly with CP-SAT, then closes most of the remaining gap (about 2% -> under 1%).
+Why this pipeline (measured on the 1,000 x 25 and 3,000 x 60 instances of `benchmarks.territory`, 2 shared cores):
+- the whole MIP, even pruned to each unit's 6 nearest reps, defeats generic search: SCIP, CP-SAT and HiGHS found
+  no plan within +-5% in 30 s (two-sided bands on two measures for every rep starve their primal heuristics),
+  and CP-SAT handed a feasible plan as hint improved it from 2.0% to 1.5% above the LP bound in 5 minutes;
+  their root bounds sat within 0.1% of the LP's, so the LP bound is what the gap is reported against;
+- the LP relaxation (GLOP dual simplex) over each unit's 8 nearest reps plus columns priced in from the full
+  matrix reaches the unpruned optimum in 2-3 rounds (1.5 s on 3,000 x 60; the unpruned LP alone takes 3.2 s);
+- rounding it and a penalty local search (moves and swaps, numpy-vectorised per rep) reach the bands at about
+  1% above the bound in 0.4 s / 2 s;
+- large-neighbourhood search, re-solving the units of 3-6 reps that share candidates exactly with CP-SAT (a
+  sub-problem takes 20-50 ms), brings that to about 0.5% within 60 s; groups of 5-10 reps did worse (0.64% vs
+  0.51% at 40 s on 3,000 x 60).
 """
 
 from __future__ import annotations
@@ -409,39 +414,50 @@ class NeighbourhoodSearch:
 
     def run(self, assignment: NDArray[np.int64], deadline: float, rng: np.random.Generator,
             started: float) -> Search:
+        """Rounds over all reps as seeds; a round without improvement grows the groups, and a whole cycle of
+        sizes without improvement (or a proof of optimality) ends the search before the deadline."""
         inst = self.inst
         state = _State(self.scaled, inst.current, assignment)
         reps = self.cand.shape[1]
         outcome = Search(state.a.copy(), state.violation(), inst.travel(state.a))
-        size, size_cap = min(reps, 3), min(reps, 6)
+        smallest, largest = min(reps, 3), min(reps, 6)
+        size, improved_cycle = smallest, False
         with ThreadPoolExecutor(self.threads) as pool:
-            while time.perf_counter() < deadline:
-                improved_round = False
-                violated = np.flatnonzero(state.rep_violation(state.load, np.arange(reps)) > 0)
-                seeds = list(np.r_[rng.permutation(violated), rng.permutation(reps)] if state.violation() > 0
-                             else rng.permutation(reps))
-                while seeds and time.perf_counter() < deadline:
-                    groups = self._disjoint_groups(seeds, size, rng)
-                    share = 1.0 / len(groups)
-                    built = [self._build(state, group, share) for group in groups]
-                    limit = max(0.05, min(SUB_LIMIT, deadline - time.perf_counter()))
-                    solved = list(pool.map(self._solve, built, [int(rng.integers(2**31 - 1)) for _ in built],
-                                           [limit] * len(built)))
-                    for sub, (values, optimal) in zip(built, solved, strict=True):
-                        outcome.subproblems += sub is not None
-                        if sub is not None and values is not None and self._apply(state, sub, values):
-                            outcome.improvements += 1
-                            improved_round = True
-                            outcome.trace.append((time.perf_counter() - started, inst.travel(state.a)))
-                        outcome.proven |= sub is not None and sub.complete and optimal
-                    if outcome.proven:
-                        break
-                if outcome.proven or (not improved_round and size >= size_cap):
-                    break
-                if not improved_round:
+            while time.perf_counter() < deadline and not outcome.proven:
+                if self._round(state, size, pool, deadline, rng, outcome, started):
+                    improved_cycle = True
+                elif size < largest:
                     size += 1
+                elif improved_cycle:
+                    size, improved_cycle = smallest, False
+                else:
+                    break
         outcome.assignment, outcome.violation, outcome.travel = state.a, state.violation(), inst.travel(state.a)
         return outcome
+
+    def _round(self, state: _State, size: int, pool: ThreadPoolExecutor, deadline: float,
+               rng: np.random.Generator, outcome: Search, started: float) -> bool:
+        """Every rep seeds a group once (violated reps first); True if any sub-problem improved the plan."""
+        reps = self.cand.shape[1]
+        violated = np.flatnonzero(state.rep_violation(state.load, np.arange(reps)) > 0)
+        seeds = list(np.r_[rng.permutation(violated), rng.permutation(reps)] if state.violation() > 0
+                     else rng.permutation(reps))
+        improved = False
+        while seeds and time.perf_counter() < deadline and not outcome.proven:
+            groups = self._disjoint_groups(seeds, size, rng)
+            built = [self._build(state, group, 1.0 / len(groups)) for group in groups]
+            limit = max(0.05, min(SUB_LIMIT, deadline - time.perf_counter()))
+            solved = pool.map(self._solve, built, [int(rng.integers(2**31 - 1)) for _ in built], [limit] * len(built))
+            for sub, (values, optimal) in zip(built, solved, strict=True):
+                if sub is None:
+                    continue
+                outcome.subproblems += 1
+                if values is not None and self._apply(state, sub, values):
+                    outcome.improvements += 1
+                    improved = True
+                    outcome.trace.append((time.perf_counter() - started, self.inst.travel(state.a)))
+                outcome.proven |= sub.complete and optimal
+        return improved
 
     def _disjoint_groups(self, seeds: list[int], size: int, rng: np.random.Generator) -> list[NDArray[np.int64]]:
         """Up to `threads` groups with no rep in common, grown around the next seeds."""
@@ -573,11 +589,15 @@ def candidate_mask(inst: Instance, distance: NDArray[np.float64], nearest: int,
 
 def improve(inst: Instance, cand: NDArray[np.bool_], starts: list[NDArray[np.int64]], deadline: float,
             seed: int = 0, neighbourhoods: bool = True, threads: int = 2) -> Search:
-    """Local search from each start (best kept), then LNS until `deadline` or no group improves."""
+    """Local search from each start (best kept), then LNS until `deadline` or no group improves. A start's unit
+    on a rep outside its candidates (unowned, locked or excluded elsewhere) goes to its cheapest candidate."""
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     scaled = _Scaled(inst)
     search = LocalSearch(inst, scaled, cand, swaps=neighbourhoods)
+    rows = np.arange(len(cand))
+    cheapest = np.where(cand, inst.cost, np.inf).argmin(axis=1)
+    starts = [np.where((s >= 0) & cand[rows, np.maximum(s, 0)], s, cheapest) for s in starts]
     best: Search | None = None
     for k, start in enumerate(starts):
         budget = (deadline - time.perf_counter()) * (0.3 if neighbourhoods else 1.0) / (len(starts) - k)

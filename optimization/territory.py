@@ -29,6 +29,8 @@ DEFAULT_CAPS = (0.0, 0.05, 0.10, 0.15, 0.20, 0.30, 0.50, 1.0)
 NEAREST_REPS = 8
 """Reps each unit may go to in the integer search besides its current/locked rep (the LP prices in the rest)."""
 MEASURES = ("potential", "workload")
+CURVE_COLUMNS = ("cap", "status", "max_deviation", "max_deviation_potential", "max_deviation_workload",
+                 "lp_min_deviation", "travel", "bound", "gap", "share_moved", "units_moved", "seconds")
 
 
 class TerritoryInputError(ValueError):
@@ -79,8 +81,8 @@ def solve_territories(units: pd.DataFrame, reps: pd.DataFrame, current: pd.DataF
         raise InfeasiblePlan(_diagnose(problem, cand, balance))
     inst = problem.instance
     starts = [relaxation.rounded(len(inst.values))]
-    if problem.cap is not None:  # the current alignment (new units as in the LP) is within any cap
-        starts.append(np.where(inst.current >= 0, inst.current, starts[0]))
+    if problem.cap is not None:  # the current alignment is within any cap
+        starts.append(inst.current)
     search = improve(inst, cand, starts, deadline, seed=seed)
     plan = _plan(problem, search.assignment, relaxation.bound, started, search)
     if plan.report["status"] == "out_of_tolerance":
@@ -108,15 +110,18 @@ def tradeoff_curve(units: pd.DataFrame, reps: pd.DataFrame, current: pd.DataFram
     for cap in sorted(caps):
         started = time.perf_counter()
         problem = _prepare(units, reps, current, locked, exclusions, balance_tolerance, cap)
-        _static_checks(problem, balance=False)
         inst = problem.instance
+        if _forced_share(problem) > cap + 1e-12:  # locks and exclusions alone move more than the cap allows
+            rows.append({**dict.fromkeys(CURVE_COLUMNS), "cap": cap, "status": "infeasible",
+                         "share_moved": round(_forced_share(problem), 6)})
+            continue
         relaxation, balance, cand = _relaxations(problem)
         lp_min_deviation = balance_tolerance
         bound = relaxation.bound if relaxation.feasible else None
         if balance is not None and not relaxation.feasible:  # the LP's best balance under this cap, and a start
             lp_min_deviation += float(balance.elastic[4])
             relaxation = LinearRelaxation(inst).solve(cand, "travel", dev_limit=tuple(balance.elastic[:2] + 1e-9))
-        starts = [inst.current.copy() if previous is None else previous]
+        starts = [inst.current if previous is None else previous]
         if relaxation.feasible:
             starts.insert(0, relaxation.rounded(len(inst.values)))
         cand = candidate_mask(inst, problem.distance, NEAREST_REPS, starts) | cand
@@ -135,7 +140,7 @@ def tradeoff_curve(units: pd.DataFrame, reps: pd.DataFrame, current: pd.DataFram
             "gap": report["gap"], "share_moved": report["disruption"]["share_of_potential_moved"],
             "units_moved": report["disruption"]["units_moved"], "seconds": report["seconds"]})
         previous = assignment
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
 
 
 def greedy_plan(units: pd.DataFrame, reps: pd.DataFrame, current: pd.DataFrame | None = None,
@@ -159,8 +164,8 @@ def greedy_plan(units: pd.DataFrame, reps: pd.DataFrame, current: pd.DataFrame |
 
 def _tradeoff_key(problem: _Problem, assignment: NDArray[np.int64]) -> tuple[float, float]:
     """Lexicographic quality in the trade-off: excess of the max deviation over the tolerance, then travel."""
-    deviation = max(_balance(problem.instance, assignment)[m]["max_deviation"] for m in MEASURES)
-    return round(max(deviation - problem.tolerance, 0.0), 9), problem.instance.travel(assignment)
+    excess = max(float(_deviation(problem.instance, assignment).max()) - problem.tolerance, 0.0)
+    return round(excess, 9), problem.instance.travel(assignment)
 
 
 def _relaxations(problem: _Problem) -> tuple[Relaxation, Relaxation | None, NDArray[np.bool_]]:
@@ -227,11 +232,11 @@ def _not_found_message(problem: _Problem, report: dict[str, Any], time_limit: fl
 def _plan(problem: _Problem, assignment: NDArray[np.int64], bound: float | None, started: float,
           search: Search) -> TerritoryPlan:
     inst, tol = problem.instance, problem.tolerance
+    assert inst.allowed[np.arange(len(assignment)), assignment].all(), "a plan broke a lock or an exclusion"
     travel = inst.travel(assignment)
     balance = _balance(inst, assignment)
-    workload = np.bincount(assignment, weights=inst.values[:, 1], minlength=len(inst.capacity))
-    within = (max(balance[m]["max_deviation"] for m in MEASURES) <= tol + 1e-12
-              and (workload <= inst.capacity).all() and inst.moved(assignment) <= inst.budget)
+    within = (_deviation(inst, assignment).max() <= tol + 1e-12
+              and (_loads(inst, assignment)[:, 1] <= inst.capacity).all() and inst.moved(assignment) <= inst.budget)
     lp_bound = bound
     if within and search.proven:
         bound = travel
@@ -266,56 +271,66 @@ def _plan(problem: _Problem, assignment: NDArray[np.int64], bound: float | None,
     return TerritoryPlan(assignments, report)
 
 
+def _loads(inst: Instance, assignment: NDArray[np.int64]) -> NDArray[np.float64]:
+    """(rep, measure) sums."""
+    reps = inst.cost.shape[1]
+    return np.stack([np.bincount(assignment, weights=inst.values[:, k], minlength=reps) for k in range(2)], axis=1)
+
+
+def _deviation(inst: Instance, assignment: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Per measure, the largest relative deviation of a rep's load from the mean (unrounded)."""
+    return np.abs(_loads(inst, assignment) / inst.mean - 1).max(axis=0)
+
+
 def _balance(inst: Instance, assignment: NDArray[np.int64]) -> dict[str, dict[str, float]]:
     """Per measure: min and max rep load, the mean, and the largest relative deviation from it."""
-    reps = inst.cost.shape[1]
-    out = {}
-    for k, name in enumerate(MEASURES):
-        load = np.bincount(assignment, weights=inst.values[:, k], minlength=reps)
-        mean = float(inst.mean[k])
-        deviation = float(np.abs(load - mean).max() / mean) if mean > 0 else 0.0
-        out[name] = {"min": round(float(load.min()), 4), "max": round(float(load.max()), 4),
-                     "mean": round(mean, 4), "max_deviation": round(deviation, 6)}
-    return out
+    loads, deviation = _loads(inst, assignment), _deviation(inst, assignment)
+    return {name: {"min": round(float(loads[:, k].min()), 4), "max": round(float(loads[:, k].max()), 4),
+                   "mean": round(float(inst.mean[k]), 4), "max_deviation": round(float(deviation[k]), 6)}
+            for k, name in enumerate(MEASURES)}
 
 
-def _static_checks(problem: _Problem, balance: bool = True) -> None:
+def _static_checks(problem: _Problem) -> None:
     """Infeasibility that shows without solving, with the most precise message: a unit too big for any band,
     locks overfilling a rep, capacities below the workload band, locks or exclusions forcing moves over the cap."""
     inst, tol = problem.instance, problem.tolerance
-    if balance:
-        for k, name in enumerate(MEASURES):
-            biggest = int(np.argmax(inst.values[:, k]))
-            if inst.values[biggest, k] > inst.upper[0, k]:
-                raise InfeasiblePlan(
-                    f"balance tolerance {tol:.1%} on {name} is infeasible: unit {problem.unit_ids.iloc[biggest]} "
-                    f"alone holds {inst.values[biggest, k] / inst.mean[k]:.1%} of the mean {name} per rep, above "
-                    f"the {1 + tol:.1%} band")
-        locked = problem.locked >= 0
-        for k, name in enumerate(MEASURES):
-            load = np.bincount(problem.locked[locked], weights=inst.values[locked, k], minlength=inst.cost.shape[1])
-            rep = int(np.argmax(load))
-            if load[rep] > inst.upper[rep, k]:
-                raise InfeasiblePlan(
-                    f"locks are infeasible with balance tolerance {tol:.1%}: the units locked to rep "
-                    f"{problem.rep_ids.iloc[rep]} hold {load[rep] / inst.mean[k]:.1%} of the mean {name}, above the "
-                    f"{1 + tol:.1%} band")
-        short = np.flatnonzero(inst.capacity < inst.lower[:, 1])
-        if len(short):
-            rep = int(short[0])
+    for k, name in enumerate(MEASURES):
+        biggest = int(np.argmax(inst.values[:, k]))
+        if inst.values[biggest, k] > inst.upper[0, k]:
             raise InfeasiblePlan(
-                f"capacity of rep {problem.rep_ids.iloc[rep]} ({inst.capacity[rep]:.6g}) is below the workload "
-                f"balance band's lower end ({inst.lower[rep, 1]:.6g} = mean workload - {tol:.1%}): capacity and "
-                f"balance on workload conflict")
+                f"balance tolerance {tol:.1%} on {name} is infeasible: unit {problem.unit_ids.iloc[biggest]} "
+                f"alone holds {inst.values[biggest, k] / inst.mean[k]:.1%} of the mean {name} per rep, above "
+                f"the {1 + tol:.1%} band")
+    locked = problem.locked >= 0
+    for k, name in enumerate(MEASURES):
+        load = np.bincount(problem.locked[locked], weights=inst.values[locked, k], minlength=inst.cost.shape[1])
+        rep = int(np.argmax(load))
+        if load[rep] > inst.upper[rep, k]:
+            raise InfeasiblePlan(
+                f"locks are infeasible with balance tolerance {tol:.1%}: the units locked to rep "
+                f"{problem.rep_ids.iloc[rep]} hold {load[rep] / inst.mean[k]:.1%} of the mean {name}, above the "
+                f"{1 + tol:.1%} band")
+    short = np.flatnonzero(inst.capacity < inst.lower[:, 1])
+    if len(short):
+        rep = int(short[0])
+        raise InfeasiblePlan(
+            f"capacity of rep {problem.rep_ids.iloc[rep]} ({inst.capacity[rep]:.6g}) is below the workload "
+            f"balance band's lower end ({inst.lower[rep, 1]:.6g} = mean workload - {tol:.1%}): capacity and "
+            f"balance on workload conflict")
     if inst.capacity.sum() < inst.values[:, 1].sum():
         raise InfeasiblePlan(f"rep capacity is infeasible: total capacity {inst.capacity.sum():.6g} is below total "
                              f"workload {inst.values[:, 1].sum():.6g}")
+    if problem.cap is not None and _forced_share(problem) > problem.cap + 1e-12:
+        raise InfeasiblePlan(f"disruption cap {problem.cap:.1%} is infeasible: locks and exclusions alone move "
+                             f"{_forced_share(problem):.1%} of total potential to a new owner")
+
+
+def _forced_share(problem: _Problem) -> float:
+    """Share of potential that must change owner: units whose current rep is now locked out or excluded."""
+    inst = problem.instance
     owned = inst.current >= 0
     forced = owned & ~inst.allowed[np.arange(len(owned)), np.maximum(inst.current, 0)]
-    forced_share = inst.values[forced, 0].sum() / inst.values[:, 0].sum()
-    if problem.cap is not None and forced_share > problem.cap + 1e-12:
-        raise InfeasiblePlan(f"disruption cap {problem.cap:.1%} is infeasible: locks and exclusions alone move "
-                             f"{forced_share:.1%} of total potential to a new owner")
+    return float(inst.values[forced, 0].sum() / inst.values[:, 0].sum())
 
 
 def _prepare(units: pd.DataFrame, reps: pd.DataFrame, current: pd.DataFrame | None, locked: pd.DataFrame | None,

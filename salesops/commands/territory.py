@@ -101,6 +101,8 @@ def _solve(args: argparse.Namespace) -> int:
 
 
 def _tradeoff(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from optimization.territory import InfeasiblePlan, tradeoff_curve
 
     try:
@@ -116,15 +118,12 @@ def _tradeoff(args: argparse.Namespace) -> int:
     if args.json:
         print(curve.to_json(orient="records", indent=2))
         return 0
-    table = curve.assign(
-        cap=curve["cap"].map("{:.0%}".format),
-        dev_potential=curve["max_deviation_potential"].map("{:.2%}".format),
-        dev_workload=curve["max_deviation_workload"].map("{:.2%}".format),
-        lp_min_dev=curve["lp_min_deviation"].map("{:.2%}".format),
-        travel=curve["travel"].map("{:,.0f}".format),
-        gap=curve["gap"].map(lambda g: "-" if g is None or g != g else f"{g:.2%}"),
-        moved=curve["share_moved"].map("{:.1%}".format))
-    columns = ["cap", "status", "dev_potential", "dev_workload", "lp_min_dev", "travel", "gap", "moved",
-               "units_moved", "seconds"]
-    print(table[columns].to_string(index=False))
+    shown = {"cap": ("cap", "{:.0%}"), "status": ("status", "{}"),
+             "dev_potential": ("max_deviation_potential", "{:.2%}"),
+             "dev_workload": ("max_deviation_workload", "{:.2%}"), "lp_min_dev": ("lp_min_deviation", "{:.2%}"),
+             "travel": ("travel", "{:,.0f}"), "gap": ("gap", "{:.2%}"), "moved": ("share_moved", "{:.1%}"),
+             "units_moved": ("units_moved", "{:.0f}"), "seconds": ("seconds", "{:.1f}")}
+    table = pd.DataFrame({name: curve[column].map(lambda v, f=fmt: "-" if pd.isna(v) else f.format(v))
+                          for name, (column, fmt) in shown.items()})
+    print(table.to_string(index=False))
     return 0
