@@ -8,45 +8,40 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import psycopg
 import requests
 
 from benchmarks.common import scratch_database, simulator_process
 from benchmarks.ingest import load_all
-from salesops.dbt_env import DBT_PROJECT_DIR, dbt_environment
+from salesops.dbt_env import run_tool
 from salesops.warehouse import warehouse_url
 
 
-def parse(url: str, target: str) -> None:
-    """`dbt parse` into `target` (untimed)."""
-    subprocess.run([str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--target-path", target],
-                   cwd=DBT_PROJECT_DIR, env={**os.environ, **dbt_environment(url)}, check=True)
+def dbt(url: str, *args: str, window: dict[str, str] | None = None) -> float:
+    """Seconds of one dbt command against `url` (fails loudly on any dbt error)."""
+    started = time.perf_counter()
+    result = run_tool("dbt", *args, url=url, env=window, timeout=None)
+    if result.returncode:
+        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}{result.stderr[-2000:]}")
+    return time.perf_counter() - started
 
 
 def dbt_build(url: str, target: str, *args: str, window: dict[str, str] | None = None) -> float:
-    """Seconds of one production `dbt build` against `url`, as the Dagster step runs it: the previous
-    run's parse state in `target` (Dagster's step publishes it for the next run), unit tests excluded,
-    the business-date `window` passed as environment variables (fails loudly on any dbt error)."""
-    env = {**os.environ, **dbt_environment(url), **(window or {})}
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    started = time.perf_counter()
-    subprocess.run([dbt, "build", "--quiet", "--target-path", target, "--exclude-resource-type", "unit_test", *args],
-                   cwd=DBT_PROJECT_DIR, env=env, check=True)
-    return time.perf_counter() - started
+    """Seconds of one production `dbt build`, as the Dagster step runs it: the previous run's parse state in
+    `target` (Dagster's step publishes it for the next run), unit tests excluded, the business-date `window`
+    passed as environment variables."""
+    return dbt(url, "build", "--quiet", "--target-path", target, "--exclude-resource-type", "unit_test", *args,
+               window=window)
 
 
 def bench_scale(scale: float, server_url: str) -> dict[str, object]:
     with (simulator_process(scale) as (sim_url, _), scratch_database(server_url, "bench_dbt") as url,
           tempfile.TemporaryDirectory() as target):
         load_all(url, sim_url)
-        parse(url, target)  # both timed builds start from a parse state that matches, as in production
+        dbt(url, "parse", "--quiet", "--target-path", target)  # both timed builds start from a matching parse
         full = dbt_build(url, target, "--full-refresh")
         advanced = requests.post(f"{sim_url}/_simulator/advance", params={"days": 1}, timeout=600).json()
         ingest_started = time.perf_counter()

@@ -36,38 +36,18 @@ STAT_CANDIDATES = ("seasonal_naive", "naive", "ets", "theta", "sarima", "combo")
 PIPELINE_MONTHS = 3
 BACKTEST_ORIGINS = 8
 
-FORECAST_TABLE = """
-create table if not exists {schema}.revenue_forecast (
-    as_of_date date not null,
-    level text not null,
-    node_id text not null,
-    period_grain text not null,
-    period_start date not null,
-    kind text not null,
-    model text not null,
-    yhat double precision not null,
-    yhat_lower_80 double precision,
-    yhat_upper_80 double precision,
-    yhat_lower_95 double precision,
-    yhat_upper_95 double precision,
-    primary key (as_of_date, level, node_id, period_grain, period_start, kind)
-)"""
-
-ACCURACY_TABLE = """
-create table if not exists {schema}.forecast_accuracy (
-    as_of_date date not null,
-    level text not null,
-    node_id text not null,
-    model text not null,
-    mase double precision,
-    smape double precision,
-    bias double precision,
-    coverage_80 double precision,
-    coverage_95 double precision,
-    folds integer,
-    selected boolean not null,
-    primary key (as_of_date, level, node_id, model)
-)"""
+FORECAST_COLUMNS = {
+    "as_of_date": "date not null", "level": "text not null", "node_id": "text not null",
+    "period_grain": "text not null", "period_start": "date not null", "kind": "text not null",
+    "model": "text not null", "yhat": "double precision not null", "yhat_lower_80": "double precision",
+    "yhat_upper_80": "double precision", "yhat_lower_95": "double precision", "yhat_upper_95": "double precision",
+}
+ACCURACY_COLUMNS = {
+    "as_of_date": "date not null", "level": "text not null", "node_id": "text not null", "model": "text not null",
+    "mase": "double precision", "smape": "double precision", "bias": "double precision",
+    "coverage_80": "double precision", "coverage_95": "double precision", "folds": "integer",
+    "selected": "boolean not null",
+}
 
 
 @dataclass
@@ -247,7 +227,7 @@ def _long(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 def run_revenue_forecast(url: str, horizon: int = 12, folds: int = 3, schema: str = "ml") -> RevenueForecast:
     """Forecast every node, reconcile, blend the pipeline into the company's near months and write the
-    tables (one transaction, replacing this as-of date's rows)."""
+    tables (replacing this as-of date's rows)."""
     from ml.forecasting import blend, reconcile_forecasts
 
     with psycopg.connect(url) as conn:
@@ -290,25 +270,11 @@ def run_revenue_forecast(url: str, horizon: int = 12, folds: int = 3, schema: st
 
 def write_forecasts(url: str, as_of: datetime.date, forecasts: pd.DataFrame, accuracy: pd.DataFrame,
                     schema: str = "ml") -> None:
-    """Replace this as-of date's rows of both tables in one transaction (reruns never duplicate)."""
-    forecast_columns = ["level", "node_id", "period_grain", "period_start", "kind", "model", "yhat",
-                        "yhat_lower_80", "yhat_upper_80", "yhat_lower_95", "yhat_upper_95"]
-    accuracy_columns = ["level", "node_id", "model", "mase", "smape", "bias", "coverage_80", "coverage_95",
-                        "folds", "selected"]
-    forecast_rows = forecasts[forecast_columns].astype(object).where(forecasts[forecast_columns].notna(), None)
-    accuracy_rows = accuracy[accuracy_columns].astype(object).where(accuracy[accuracy_columns].notna(), None)
-    with psycopg.connect(url) as conn, conn.transaction():
-        conn.execute(f"create schema if not exists {schema}")
-        conn.execute(FORECAST_TABLE.format(schema=schema))
-        conn.execute(ACCURACY_TABLE.format(schema=schema))
-        conn.execute(f"delete from {schema}.revenue_forecast where as_of_date = %s", (as_of,))
-        conn.execute(f"delete from {schema}.forecast_accuracy where as_of_date = %s", (as_of,))
-        with conn.cursor() as cur:
-            cur.executemany(
-                f"insert into {schema}.revenue_forecast (as_of_date, {', '.join(forecast_columns)}) "
-                f"values (%s{', %s' * len(forecast_columns)})",
-                [(as_of, *row) for row in forecast_rows.itertuples(index=False)])
-            cur.executemany(
-                f"insert into {schema}.forecast_accuracy (as_of_date, {', '.join(accuracy_columns)}) "
-                f"values (%s{', %s' * len(accuracy_columns)})",
-                [(as_of, *row) for row in accuracy_rows.itertuples(index=False)])
+    """Replace this as-of date's rows of both tables (reruns never duplicate)."""
+    from ml.features.db import write_scores
+
+    write_scores(url, forecasts.assign(as_of_date=as_of), table="revenue_forecast", columns=FORECAST_COLUMNS,
+                 key=["as_of_date", "level", "node_id", "period_grain", "period_start", "kind"],
+                 replace_on="as_of_date", schema=schema)
+    write_scores(url, accuracy.assign(as_of_date=as_of), table="forecast_accuracy", columns=ACCURACY_COLUMNS,
+                 key=["as_of_date", "level", "node_id", "model"], replace_on="as_of_date", schema=schema)
