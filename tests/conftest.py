@@ -99,7 +99,8 @@ def sources_env(simulator, monkeypatch) -> None:
 def built_warehouse(server_url, tmp_path_factory):
     """A database holding a small simulated organisation loaded by dlt and built by `dbt build` (unit
     tests included), shared by the session's tests that read the marts. Returns url, target (dbt's
-    target dir), work (scratch dir, dlt state under work/dlt) and the simulator serving the data."""
+    target dir), work (scratch dir, dlt state under work/dlt), the simulator serving the data and
+    `load` (loads what the simulator has added since)."""
     import psycopg
 
     from ingestion.pipelines import run_pipeline
@@ -112,17 +113,22 @@ def built_warehouse(server_url, tmp_path_factory):
     url = _with_database(server_url, name)
     work = tmp_path_factory.mktemp("built")
     server = SimulatorServer(SimulatorConfig(scale=SIMULATOR_SCALE))
-    server.start()
-    try:
+
+    def load() -> None:
+        """Load every source incrementally from the simulator, as the daily job does."""
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("SALESOPS_DLT_DIR", str(work / "dlt"))
             _point_sources_at(server, mp)
             for system in ("crm", "marketing", "sheets"):
                 run_pipeline(system, url)
+
+    server.start()
+    try:
+        load()
         target = work / "target"
         build = run_tool("dbt", "build", "--target-path", str(target), url=url)
         assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-2000:]
-        yield {"url": url, "target": target, "work": work, "simulator": server}
+        yield {"url": url, "target": target, "work": work, "simulator": server, "load": load}
     finally:
         server.stop()
         with psycopg.connect(server_url, autocommit=True) as conn:

@@ -1,3 +1,5 @@
+{{ kpi_period_incremental_config() }}
+
 {#- Closed deals aggregated by grain x period of their close date, and the KPI formulas over them
     (bookings, win rates, deal size, cycle length, loss reasons, competition ...). The company grain
     has a row for every period, with zero counts where nothing closed. -#}
@@ -13,11 +15,6 @@ campaigns as (
 
 ),
 
-periods as (
-
-    select period_grain, period_start from {{ ref('int_kpi__periods') }}
-
-),
 
 first_wins as (
 
@@ -59,6 +56,12 @@ closed_deals as (
     left join campaigns on deals.campaign_id = campaigns.campaign_id
     left join first_wins on deals.deal_id = first_wins.deal_id
     where deals.is_closed and deals.close_date is not null
+
+),
+
+periods as (
+
+    {{ kpi_periods_to_build('closed_deals', 'closed_deals.close_date') }}
 
 ),
 
@@ -192,4 +195,4 @@ final as (
 
 )
 
-select * from final
+{{ kpi_rows_with_fingerprint() }}

@@ -1,15 +1,32 @@
+{{ kpi_period_incremental_config() }}
+
 {#- Leads aggregated by grain x period of the lead date (a cohort view: conversions are counted for
     the leads created in the period, whenever they converted), with the funnel and response-time
     KPI formulas. Company grain filled for every period. -#}
 with leads as (
 
-    select * from {{ ref('fct_leads') }}
+    -- the columns the KPIs read: the period fingerprints change only when one of them does
+    select
+        sheet_row,
+        lead_date,
+        lead_created_at,
+        region,
+        channel,
+        campaign_id,
+        is_mql,
+        is_sql,
+        is_opportunity,
+        is_customer,
+        won_amount,
+        speed_to_lead_minutes,
+        first_deal_created_at
+    from {{ ref('fct_leads') }}
 
 ),
 
 periods as (
 
-    select period_grain, period_start from {{ ref('int_kpi__periods') }}
+    {{ kpi_periods_to_build('leads', 'leads.lead_date') }}
 
 ),
 
@@ -106,4 +123,4 @@ final as (
 
 )
 
-select * from final
+{{ kpi_rows_with_fingerprint() }}

@@ -1,3 +1,5 @@
+{{ kpi_period_incremental_config() }}
+
 {#- Deals aggregated by grain x period of their creation date: pipeline created and the share of
     it sourced by marketing. Company grain filled for every period. -#}
 with deals as (
@@ -12,11 +14,6 @@ campaigns as (
 
 ),
 
-periods as (
-
-    select period_grain, period_start from {{ ref('int_kpi__periods') }}
-
-),
 
 created_deals as (
 
@@ -34,6 +31,12 @@ created_deals as (
     from deals
     left join campaigns on deals.campaign_id = campaigns.campaign_id
     where deals.created_date is not null
+
+),
+
+periods as (
+
+    {{ kpi_periods_to_build('created_deals', 'created_deals.created_date') }}
 
 ),
 
@@ -99,4 +102,4 @@ final as (
 
 )
 
-select * from final
+{{ kpi_rows_with_fingerprint() }}

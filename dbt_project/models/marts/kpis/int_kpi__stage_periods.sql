@@ -1,3 +1,5 @@
+{{ kpi_period_incremental_config() }}
+
 {#- Stage visits that ended in the period (exited open stages), by grain (company, region, team,
     rep) x period of the exit date: stage-to-stage conversion (the deal moved on to a later stage or
     was won, rather than lost) and time spent in the stage, overall and per open stage. Company grain filled for every period. -#}
@@ -21,11 +23,6 @@ deals as (
 
 ),
 
-periods as (
-
-    select period_grain, period_start from {{ ref('int_kpi__periods') }}
-
-),
 
 stage_exits as (
 
@@ -48,6 +45,12 @@ stage_exits as (
     left join deals on transitions.deal_id = deals.deal_id
     where transitions.exited_at is not null
         and not current_stage.is_closed
+
+),
+
+periods as (
+
+    {{ kpi_periods_to_build('stage_exits', 'stage_exits.exit_date') }}
 
 ),
 
@@ -128,4 +131,4 @@ final as (
 
 )
 
-select * from final
+{{ kpi_rows_with_fingerprint() }}

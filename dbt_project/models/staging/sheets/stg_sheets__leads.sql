@@ -1,3 +1,8 @@
+{#- A table, unlike the other staging models: the same-instant dedupe is a window function over
+    every row, which no filter can pass, and a dozen tests, fct_leads, the lead conversions and
+    as_of_date() read this model; as a view each of them would recompute it whole. -#}
+{{ config(materialized='table', indexes=[{'columns': ['sheet_row'], 'unique': true}]) }}
+
 with source as (
 
     select * from {{ source('sheets', 'leads') }}

@@ -1,0 +1,64 @@
+{#- The periods an incremental KPI model (re)computes in this run, with the fingerprint of their input
+    rows. `inputs` is the model's CTE of input rows (one row per fact, every column the KPIs read) and
+    `date_expr` the date placing a row in its month and fiscal quarter.
+
+    A period's fingerprint is the sum of a 64-bit hash of each of its input rows. A full build
+    computes every period of int_kpi__periods; an incremental run only the periods whose fingerprint
+    differs from the one stored with the period's company row (a new period, a period whose facts
+    changed, moved in or out, or were deleted), so late changes to old periods are picked up too
+    (a converting lead in its cohort month, a corrected close date). Models using it are incremental
+    with delete+insert on (period_grain, period_start): a recomputed period is replaced whole, rows
+    of entities that left it included. -#}
+{% macro kpi_periods_to_build(inputs, date_expr) -%}
+    select
+        all_periods.period_grain,
+        all_periods.period_start,
+        coalesce(fingerprints.input_fingerprint, 0) as input_fingerprint
+    from {{ ref('int_kpi__periods') }} as all_periods
+    left join (
+        select
+            kpi_period.period_grain,
+            kpi_period.period_start,
+            sum(hashtextextended({{ inputs }}::text, 0)) as input_fingerprint
+        from {{ inputs }}
+        {{ kpi_periods(date_expr) }}
+        group by kpi_period.period_grain, kpi_period.period_start
+    ) as fingerprints
+        on all_periods.period_grain = fingerprints.period_grain
+        and all_periods.period_start = fingerprints.period_start
+    {#- A table built before the fingerprint column existed is recomputed whole, once. #}
+    {% if is_incremental() and 'input_fingerprint' in adapter.get_columns_in_relation(this)
+        | map(attribute='name') | list %}
+    where not exists (
+        select 1 from {{ this }} as built
+        where built.grain = 'company'
+            and built.period_grain = all_periods.period_grain
+            and built.period_start = all_periods.period_start
+            and built.input_fingerprint = coalesce(fingerprints.input_fingerprint, 0)
+    )
+    {% endif %}
+{%- endmacro %}
+
+
+{#- The config of a KPI model built with kpi_periods_to_build. -#}
+{% macro kpi_period_incremental_config() -%}
+    {{ config(
+        materialized='incremental',
+        unique_key=['period_grain', 'period_start'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['period_grain', 'period_start', 'grain']}]
+    ) }}
+{%- endmacro %}
+
+
+{#- The model's final rows with the fingerprint of their period's inputs. -#}
+{% macro kpi_rows_with_fingerprint(rows='final', periods='periods') -%}
+    select
+        {{ rows }}.*,
+        {{ periods }}.input_fingerprint
+    from {{ rows }}
+    inner join {{ periods }}
+        on {{ rows }}.period_grain = {{ periods }}.period_grain
+        and {{ rows }}.period_start = {{ periods }}.period_start
+{%- endmacro %}
