@@ -23,6 +23,7 @@ from ingestion.lead_rows import LEAD_FIELDS, clean_text, validate_lead_row
 
 ROW_CHUNK = 10_000
 LEADS_TAB = "Leads"
+CALLER_STATUSES = ("active", "paused", "inactive")
 HEADER_ALIASES = {"lead source": "lead_source", "daily limit": "daily_limit", "period start": "period_start",
                   "period grain": "period_grain", "target amount": "target_amount"}
 
@@ -111,13 +112,26 @@ def sheets_source(base_url: str, api_key: str, spreadsheet_id: str, row_chunk: i
             if not name:
                 continue
             limit = clean_text(record.get("daily_limit")) or "0"
+            status = (clean_text(record.get("status")) or "active").lower()
+            # a typo must not silently become 0 (= unlimited) or an unknown status: quarantine the row
+            errors = ([] if limit.isdigit() else [f"daily limit {limit!r} is not a whole number >= 0"]) + (
+                [] if status in CALLER_STATUSES else [f"status {status!r} is not one of {', '.join(CALLER_STATUSES)}"])
+            if errors:
+                yield dlt.mark.with_hints(
+                    {"name": name, "raw_values": record, "reasons": errors, "quarantined_at": datetime.now(UTC)},
+                    dlt.mark.make_hints(table_name="callers_quarantine", primary_key="name", write_disposition="merge",
+                                        columns={"raw_values": {"data_type": "json"},
+                                                 "reasons": {"data_type": "json"}}),
+                    create_table_variant=True,
+                )
+                continue
             yield {
                 "name": name,
                 "role": clean_text(record.get("role")) or None,
                 "languages": _split_list(record.get("languages", "")),
-                "daily_limit": int(limit) if limit.isdigit() else 0,
+                "daily_limit": int(limit),
                 "states": _split_list(record.get("states", "")),
-                "status": (clean_text(record.get("status")) or "active").lower(),
+                "status": status,
             }
 
     @dlt.resource(name="targets", primary_key=("period_start", "period_grain", "region"), write_disposition="merge",

@@ -636,12 +636,16 @@ class SimulatorApi:
 
     def append_lead_rows(self, rows: Sequence[Sequence[Any]]) -> int:
         """Append raw rows to the Leads tab (a form or a person typing); returns the tab's row count."""
+        return self.append_sheet_rows(LEADS_TAB, rows)
+
+    def append_sheet_rows(self, tab: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Append raw rows to a tab as someone editing the sheet would; returns the tab's row count."""
         clean = [["" if cell is None else str(cell) for cell in row] for row in rows]
         with self.lock:
-            leads = self.world.sheets.setdefault(LEADS_TAB, [])
-            leads.extend(clean)
-            self._extents.pop(LEADS_TAB, None)
-            return len(leads)
+            values = self.world.sheets.setdefault(tab, [])
+            values.extend(clean)
+            self._extents.pop(tab, None)
+            return len(values)
 
     def summary(self) -> dict[str, Any]:
         with self.lock:
@@ -1231,6 +1235,9 @@ class SimulatorServer:
 
     def append_lead_rows(self, rows: Sequence[Sequence[Any]]) -> int:
         return self.api.append_lead_rows(rows)
+
+    def append_sheet_rows(self, tab: str, rows: Sequence[Sequence[Any]]) -> int:
+        return self.api.append_sheet_rows(tab, rows)
 
     def summary(self) -> dict[str, Any]:
         return self.api.summary()

@@ -111,6 +111,29 @@ def test_malformed_sheet_rows_are_quarantined_with_reasons(simulator, sources_en
     assert count(warehouse_db, "raw_sheets.leads_quarantine", "raw_values::text LIKE '%31/02/2026%'") == 1
 
 
+def test_malformed_caller_rows_are_quarantined_not_made_unlimited(simulator, sources_env, warehouse_db):
+    callers = simulator.world.sheets["Callers"]
+    header = [cell.strip().lower() for cell in callers[0]]
+    good = callers[1]
+
+    def variant(name: str, **cells: str) -> list[str]:
+        row = list(good)
+        row[header.index("name")] = name
+        for column, value in cells.items():
+            row[header.index(column.replace("_", " "))] = value
+        return row
+
+    simulator.append_sheet_rows("Callers", [variant("Typo Limit", daily_limit="2o"),
+                                            variant("Odd Status", status="on leave")])
+    load("sheets", warehouse_db)
+    with psycopg.connect(warehouse_db) as conn:
+        reasons = dict(conn.execute("SELECT name, reasons::text FROM raw_sheets.callers_quarantine").fetchall())
+        loaded = {row[0] for row in conn.execute("SELECT name FROM raw_sheets.callers")}
+    assert "not a whole number" in reasons["Typo Limit"] and "'2o'" in reasons["Typo Limit"]
+    assert "on leave" in reasons["Odd Status"]
+    assert not {"Typo Limit", "Odd Status"} & loaded
+
+
 def test_wrong_token_fails_with_a_clear_message(simulator, warehouse_db):
     with pytest.raises(PipelineStepFailed) as failure:
         load("crm", warehouse_db, base_url=simulator.url, access_token="not-the-token")
