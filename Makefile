@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 DBT_SPECS := dbt_project/target/dagster_specs.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 
-.PHONY: install demo test lint format ui docs bench-ingest bench-dbt bench-ml bench-territory clean stop
+.PHONY: install demo test lint format ui docs bench-ingest bench-dbt bench-ml bench-territory bench-assignment clean stop
 
 install: $(VENV)/.installed $(DBT_SPECS)
 
@@ -59,6 +59,9 @@ bench-ml: install
 
 bench-territory: install
 	$(BIN)/python -m benchmarks.territory
+
+bench-assignment: install
+	$(BIN)/python -m benchmarks.assignment
 
 stop:  ## stop the background warehouse and simulator of this checkout
 	-$(BIN)/salesops simulator stop

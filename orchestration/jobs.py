@@ -1,5 +1,6 @@
-"""Jobs: the daily refresh runs ingestion, data-quality checks, `dbt build` (snapshots, staging, marts,
-KPIs) and the daily ML scores for one business day; the weekly ML training job retrains the models (a
+"""Jobs: the daily refresh runs ingestion, data-quality checks, the batch lead routing (callers and leads the
+sensor did not route, group `lead_routing`), `dbt build` (snapshots, staging, marts, KPIs) and the daily ML
+scores for one business day; the weekly ML training job retrains the models (a
 challenger is promoted only through its gate) and the revenue forecast."""
 
 from dagster import AssetSelection, define_asset_job
@@ -9,8 +10,8 @@ from orchestration.assets.ml import TRAINING_GROUP
 daily_refresh_job = define_asset_job(
     name="daily_refresh",
     selection=AssetSelection.all() - AssetSelection.groups(TRAINING_GROUP),
-    description="Load every source system, check it, rebuild the warehouse and score deals and leads for one "
-                "business day.",
+    description="Load every source system, check it, sync callers and route recent leads the sensor missed, rebuild "
+                "the warehouse and score deals and leads for one business day.",
     tags={"salesops/job": "daily_refresh"},
 )
 

@@ -7,7 +7,8 @@ import argparse
 import importlib
 import sys
 
-COMMAND_GROUPS = ("warehouse", "simulator", "ingest", "dbt", "demo", "ui", "forecast", "scoring", "territory")
+COMMAND_GROUPS = ("warehouse", "simulator", "ingest", "dbt", "demo", "ui", "forecast", "scoring", "territory",
+                  "callers", "leads")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,8 +2,9 @@
 
 Starts the warehouse and the simulator if needed, runs the `daily_refresh` Dagster job in-process
 for the latest business day against the checkout's Dagster instance (so the run shows up in
-`make ui`), and prints what landed and the headline KPIs of the last complete month. Safe to run
-again: loads merge, models rebuild, nothing duplicates.
+`make ui`), and prints what landed, the headline KPIs of the last complete month, the ML outputs, a
+territory proposal and the lead routing of the latest business day (assignments per caller, the
+unassigned queue). Safe to run again: loads merge, models rebuild, nothing duplicates.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     from salesops.dagster_env import configure_dagster_environment
-    from salesops.report import format_counts, headline_kpis, ml_summary, raw_table_counts
+    from salesops.report import format_counts, headline_kpis, lead_routing_summary, ml_summary, raw_table_counts
     from salesops.warehouse import connect, warehouse_url
     from simulator.process import ensure_simulator
 
@@ -77,6 +78,7 @@ def _demo(args: argparse.Namespace) -> int:
         counts = raw_table_counts(conn)
         month, kpis = headline_kpis(conn, [code for code, _, _ in HEADLINE_KPIS])
         ml_lines = ml_summary(conn)
+        lead_lines = lead_routing_summary(conn)
     quarantined = sum(c.rows for c in counts if c.table.endswith("_quarantine"))
     print(f"\nraw rows per table:\n{format_counts(counts)}")
     print(f"\nquarantined rows: {quarantined:,}")
@@ -93,6 +95,8 @@ def _demo(args: argparse.Namespace) -> int:
               f"{proposal[f'{measure}_max_deviation_after'].value:.1%} proposed")
     print(f"  travel (workload x km): {proposal['travel_before'].value:,.0f} now -> "
           f"{proposal['travel_after'].value:,.0f} proposed; accounts moved: {proposal['units_moved'].value:,}")
+    print("\nlead routing (ops; the daily job syncs the callers and routes recent leads the sensor missed):\n"
+          + "\n".join(lead_lines))
     print(f"\nelapsed: {time.monotonic() - started:.1f} s")
     return 0
 

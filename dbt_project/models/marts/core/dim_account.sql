@@ -6,8 +6,7 @@
     (ops.territory_alignment), else the CRM owner; crm_owner_rep_id keeps the CRM's. -#}
 -- depends_on: {{ ref('stg_hubspot__deals') }}
 -- depends_on: {{ ref('stg_sheets__leads') }}
-{%- set alignment = adapter.get_relation(database=target.database, schema='ops',
-                                         identifier='territory_alignment') if execute else none %}
+{%- set alignment = ops_table_exists('territory_alignment') %}
 with snapshot as (
 
     select
