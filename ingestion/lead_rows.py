@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,20 @@ def clean_text(value: Any) -> str:
     text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
     return _SPACES.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=1024)
+def header_key(header: Any) -> str:
+    """`Lead Source`, `lead source` and `lead_source` all name the same column (cached: headers repeat)."""
+    return clean_text(header).lower().replace(" ", "_")
+
+
+def split_list(value: Any) -> list[str]:
+    """A `;`-separated sheet cell (or an already split list) as clean, non-empty strings."""
+    if value is None:
+        return []
+    parts = value if isinstance(value, list | tuple) else str(value).split(";")
+    return [text for text in (clean_text(part) for part in parts) if text]
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_PHONE_REGION) -> str | None:

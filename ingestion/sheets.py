@@ -19,20 +19,11 @@ from dlt.sources.helpers.rest_client.auth import APIKeyAuth
 from dlt.sources.helpers.rest_client.paginators import SinglePagePaginator
 
 from ingestion.errors import auth_error
-from ingestion.lead_rows import LEAD_FIELDS, clean_text, validate_lead_row
+from ingestion.lead_rows import LEAD_FIELDS, clean_text, header_key, split_list, validate_lead_row
 
 ROW_CHUNK = 10_000
 LEADS_TAB = "Leads"
 CALLER_STATUSES = ("active", "paused", "inactive")
-HEADER_ALIASES = {"lead source": "lead_source", "daily limit": "daily_limit", "period start": "period_start",
-                  "period grain": "period_grain", "target amount": "target_amount"}
-
-
-def _header_key(header: str) -> str:
-    text = clean_text(header).lower()
-    return HEADER_ALIASES.get(text, text.replace(" ", "_"))
-
-
 def _column_letter(count: int) -> str:
     letters = ""
     while count:
@@ -64,13 +55,9 @@ class SheetReader:
         rows = self.values(tab)
         if not rows:
             return
-        headers = [_header_key(h) for h in rows[0]]
+        headers = [header_key(h) for h in rows[0]]
         for row in rows[1:]:
             yield {key: (row[i] if i < len(row) else "") for i, key in enumerate(headers)}
-
-
-def _split_list(value: str) -> list[str]:
-    return [item for item in (clean_text(part) for part in value.split(";")) if item]
 
 
 @dlt.source(name="sheets", max_table_nesting=0)
@@ -86,7 +73,7 @@ def sheets_source(base_url: str, api_key: str, spreadsheet_id: str, row_chunk: i
         header = reader.values(f"{LEADS_TAB}!1:1")
         if not header:
             return
-        keys = [_header_key(h) for h in header[0]]
+        keys = [header_key(h) for h in header[0]]
         last_column = _column_letter(len(keys))
         seen: dict[tuple[str, datetime], int] = {}
         start = int(row_number.last_value or 1) + 1
@@ -128,9 +115,9 @@ def sheets_source(base_url: str, api_key: str, spreadsheet_id: str, row_chunk: i
             yield {
                 "name": name,
                 "role": clean_text(record.get("role")) or None,
-                "languages": _split_list(record.get("languages", "")),
+                "languages": split_list(record.get("languages", "")),
                 "daily_limit": int(limit),
-                "states": _split_list(record.get("states", "")),
+                "states": split_list(record.get("states", "")),
                 "status": status,
             }
 

@@ -55,7 +55,7 @@ from dagster import (
     sensor,
 )
 
-from orchestration.assets.lead_routing import ASSIGNMENTS_KEY, LEADS_TAB, SHEET_ROW_PREFIX, sheet_row_id
+from orchestration.assets.lead_routing import ASSIGNMENTS_KEY, LEADS_TAB, SHEET_ROW_PREFIX, sheet_record, table_exists
 from orchestration.resources import WarehouseResource
 
 SENSOR_NAME = "new_leads_sensor"
@@ -160,7 +160,7 @@ def known_last_row(url: str) -> int | None:
         ensure_schema(conn)
         found = [conn.execute(query, (f"{SHEET_ROW_PREFIX}%",)).fetchone()[0] for query in queries]
         for table in ("raw_sheets.leads", "raw_sheets.leads_quarantine"):
-            if conn.execute("select to_regclass(%s)", (table,)).fetchone()[0] is not None:
+            if table_exists(conn, table):
                 found.append(conn.execute(f"select max(row_number) from {table}").fetchone()[0])
     known = [row for row in found if row is not None]
     return max(known) if known else None
@@ -179,15 +179,9 @@ def raw_load_interval() -> float:
 
 
 def _records(header: list[str], rows: list[list[str]], first_row: int) -> list[dict[str, Any]]:
-    """Rows keyed by the tab's own header (the engine matches it in any spelling), blank lines dropped."""
-    records = []
-    for offset, cells in enumerate(rows):
-        if not any(str(cell).strip() for cell in cells):
-            continue  # a blank line carries no lead
-        record = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if str(name).strip()}
-        record["source_row_id"] = sheet_row_id(first_row + offset)
-        records.append(record)
-    return records
+    """The rows as records (`sheet_record`), blank lines dropped: they carry no lead."""
+    return [sheet_record(header, cells, first_row + offset) for offset, cells in enumerate(rows)
+            if any(str(cell).strip() for cell in cells)]
 
 
 def route_new_rows(url: str, endpoint: SheetEndpoint, after_row: int) -> tuple[int, Any, dict[str, float]]:

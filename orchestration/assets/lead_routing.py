@@ -39,6 +39,13 @@ def sheet_row_id(row_number: int) -> str:
     return f"{SHEET_ROW_PREFIX}{row_number}"
 
 
+def sheet_record(header: list[str], cells: list[str], row_number: int) -> dict[str, Any]:
+    """A Leads-sheet row keyed by the tab's own header (the engine matches it in any spelling), with its id."""
+    record = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if str(name).strip()}
+    record["source_row_id"] = sheet_row_id(row_number)
+    return record
+
+
 class LeadRoutingConfig(Config):
     lookback_hours: float = Field(48.0, description="Route leads younger than this (sheet rows from the first "
                                                     "one younger, CRM contacts created since); older ones are "
@@ -140,12 +147,12 @@ def ops_lead_assignments(context: AssetExecutionContext, config: LeadRoutingConf
     })
 
 
-def _table_exists(conn: Any, table: str) -> bool:
+def table_exists(conn: Any, table: str) -> bool:
     return conn.execute("select to_regclass(%s) is not null", (table,)).fetchone()[0]
 
 
 def _raw_callers(conn: Any) -> list[dict[str, Any]]:
-    if not _table_exists(conn, "raw_sheets.callers"):
+    if not table_exists(conn, "raw_sheets.callers"):
         return []
     cursor = conn.execute("select * from raw_sheets.callers order by name")
     columns = [column.name for column in cursor.description]
@@ -165,7 +172,7 @@ def _sheet_candidates(conn: Any, since: Any) -> dict[str, Any]:
     valid row when none is), minus what ops already stores. Rows the load quarantined only as repeats of an
     earlier row are counted as duplicates, as the engine would."""
     result: dict[str, Any] = {"records": [], "quarantined": [], "duplicates": 0, "first_row": None}
-    if not _table_exists(conn, "raw_sheets.leads"):
+    if not table_exists(conn, "raw_sheets.leads"):
         return result
     first_row = conn.execute("""
         select coalesce(min(row_number) filter (where lead_timestamp >= %(since)s), max(row_number) + 1, 1)
@@ -184,7 +191,7 @@ def _sheet_candidates(conn: Any, since: Any) -> dict[str, Any]:
          "language": row.get("language"), "metadata": row.get("metadata") or {},
          "source_row_id": sheet_row_id(row_number)}
         for row_number, row in rows]
-    if _table_exists(conn, "raw_sheets.leads_quarantine"):
+    if table_exists(conn, "raw_sheets.leads_quarantine"):
         for row_number, cells, reasons in conn.execute(f"""
                 select l.row_number, l.raw_values, l.reasons from raw_sheets.leads_quarantine as l
                 where l.row_number >= %s and {_not_stored(row_id)}
@@ -207,18 +214,17 @@ def _quarantined_records(context: AssetExecutionContext, rows: list[tuple[int, l
         context.log.warning(f"{len(rows)} quarantined sheet rows not copied to ops.lead_quarantine: cannot read "
                             f"the {LEADS_TAB} header ({error})")
         return []
-    return [{**{name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if str(name).strip()},
-             "source_row_id": sheet_row_id(row_number)} for row_number, cells in rows]
+    return [sheet_record(header, cells, row_number) for row_number, cells in rows]
 
 
 def _crm_candidates(conn: Any, since: Any) -> list[dict[str, Any]]:
     """HubSpot contacts created since `since` in lifecycle stage lead, not worked yet, with a phone, that no sheet
     lead carries (by lead_id) and ops does not store. Properties are read through to_jsonb: a portal that
     never sent one has no column for it."""
-    if not _table_exists(conn, "raw_crm.contacts"):
+    if not table_exists(conn, "raw_crm.contacts"):
         return []
     mirrors = ["exists (select 1 from ops.leads as e where e.external_id = c.p ->> 'lead_id')"]
-    if _table_exists(conn, "raw_sheets.leads"):
+    if table_exists(conn, "raw_sheets.leads"):
         mirrors.append("exists (select 1 from raw_sheets.leads as s where s.lead_id = c.p ->> 'lead_id')")
     row_id = f"'{CRM_ROW_PREFIX}' || (c.p ->> 'id')"
     rows = conn.execute(f"""

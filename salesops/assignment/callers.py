@@ -22,10 +22,9 @@ from typing import Any
 
 import psycopg
 
-from ingestion.lead_rows import clean_text
+from ingestion.lead_rows import clean_text, header_key, split_list
 from salesops.assignment.db import atomic, ensure_schema
 from salesops.assignment.engine import DEFAULT_TIMEZONE
-from salesops.assignment.rows import field_key
 from salesops.geography import canonical_state
 
 CALLER_FIELDS = ("name", "role", "languages", "daily_limit", "states", "status")
@@ -65,7 +64,7 @@ class CallerSyncSummary:
 
 def caller_spec(record: Mapping[str, Any]) -> CallerSpec:
     """Parse and validate one caller record (any header spelling); CallerError lists every problem."""
-    values = {field_key(key): value for key, value in record.items()}
+    values = {header_key(key): value for key, value in record.items()}
     problems: list[str] = []
     name = clean_text(values.get("name"))
     if not name:
@@ -75,7 +74,7 @@ def caller_spec(record: Mapping[str, Any]) -> CallerSpec:
     if daily_limit < 0:
         problems.append(f"daily_limit must be a whole number >= 0 (0 = unlimited), not {limit_text!r}")
     states = []
-    for text in _items(values.get("states")):
+    for text in split_list(values.get("states")):
         state = canonical_state(text)
         if state is None:
             problems.append(f"unknown state {text!r}")
@@ -85,7 +84,7 @@ def caller_spec(record: Mapping[str, Any]) -> CallerSpec:
     if status not in STATUSES:
         problems.append(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     languages: list[str] = []
-    for language in _items(values.get("languages")):
+    for language in split_list(values.get("languages")):
         if language.lower() not in (known.lower() for known in languages):
             languages.append(language)
     if problems:
@@ -190,7 +189,7 @@ def import_callers_csv(conn: psycopg.Connection, path: str | Path) -> CallerSync
     """Upsert callers from a CSV file, all or nothing: CallerError lists every bad row and nothing is written."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        missing = {"name"} - {field_key(header) for header in reader.fieldnames or ()}
+        missing = {"name"} - {header_key(header) for header in reader.fieldnames or ()}
         if missing:
             raise CallerError(f"{path}: missing column(s) {', '.join(sorted(missing))}; expected "
                               + ",".join(CALLER_FIELDS))
@@ -273,11 +272,3 @@ def _write(conn: psycopg.Connection, spec: CallerSpec, caller_id: Any) -> str:
         insert into ops.caller_states (caller_id, state) select %(id)s, unnest(%(states)s::text[])
         on conflict do nothing""", values)
     return str(caller_id)
-
-
-def _items(value: Any) -> list[str]:
-    """A `;`-separated cell or a list, as clean non-empty strings."""
-    if value is None:
-        return []
-    parts = value if isinstance(value, list | tuple) else str(value).split(";")
-    return [text for text in (clean_text(part) for part in parts) if text]

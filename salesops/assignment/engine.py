@@ -36,11 +36,12 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ingestion.lead_rows import BUSINESS_TIMEZONE
 from salesops.assignment.db import atomic, ensure_schema
 from salesops.assignment.rows import PreparedLead, RejectedRow, prepare_row
 from salesops.assignment.scores import latest_scores, scores_available
 
-DEFAULT_TIMEZONE = "Asia/Kolkata"
+DEFAULT_TIMEZONE = BUSINESS_TIMEZONE.key
 CHUNK = 500
 ASSIGN_SQL = """
     select o_status, o_lead_id::text, o_caller_id::text, o_caller_name, o_routing_key, o_reason from ops.assign_lead(

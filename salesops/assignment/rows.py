@@ -14,11 +14,10 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ingestion.lead_rows import clean_text, validate_lead_row
+from ingestion.lead_rows import clean_text, header_key, validate_lead_row
 
 
 @dataclass(frozen=True)
@@ -49,15 +48,9 @@ class RejectedRow:
     warnings: tuple[str, ...]
 
 
-@lru_cache(maxsize=1024)
-def field_key(header: Any) -> str:
-    """`Lead Source`, `lead source` and `lead_source` all mean the same column (cached: headers repeat)."""
-    return clean_text(header).lower().replace(" ", "_")
-
-
 def lead_record(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The row keyed by `field_key`; a metadata dict (CRM, webhook JSON) becomes the JSON text the sheet has."""
-    record = {field_key(key): value for key, value in row.items()}
+    """The row keyed by `header_key`; a metadata dict (CRM, webhook JSON) becomes the JSON text the sheet has."""
+    record = {header_key(key): value for key, value in row.items()}
     if isinstance(record.get("metadata"), Mapping):
         record["metadata"] = json.dumps(record["metadata"], default=str)
     return record

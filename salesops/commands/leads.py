@@ -147,7 +147,7 @@ def _check_header(path: Path) -> list[str]:
     """UsageError unless the file is readable and has the required columns; returns the columns ignored."""
     import csv
 
-    from salesops.assignment.rows import field_key
+    from ingestion.lead_rows import header_key
 
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -157,7 +157,7 @@ def _check_header(path: Path) -> list[str]:
     expected = ",".join(SHEET_COLUMNS)
     if not header or not any(cell.strip() for cell in header):
         raise UsageError(f"{path}: no header row; expected the columns {expected}")
-    keys = [field_key(cell) for cell in header]
+    keys = [header_key(cell) for cell in header]
     missing = [column for column in REQUIRED_COLUMNS if column not in keys]
     if missing:
         raise UsageError(f"{path}: missing required column(s) {', '.join(missing)}; expected the columns {expected} "
