@@ -55,6 +55,15 @@ def test_rerun_duplicates_nothing(simulator, sources_env, warehouse_db):
     # incremental cursors: the second run fetched (almost) nothing again
     assert second["crm"].get("calls", 0) <= 1
     assert second["sheets"].get("leads", 0) == 0
+    # merge keys are indexed, primary keys as unique (one row per key is what the merge keeps)
+    with psycopg.connect(warehouse_db) as conn:
+        indexes = {(schema, table): definition for schema, table, definition in conn.execute(
+            "SELECT schemaname, tablename, indexdef FROM pg_indexes WHERE indexname LIKE '%merge_key'")}
+    assert indexes["raw_crm", "calls"].startswith("CREATE UNIQUE INDEX") and "(id)" in indexes["raw_crm", "calls"]
+    assert "(row_number)" in indexes["raw_sheets", "leads"]
+    assert "campaign_id" in indexes["raw_marketing", "campaign_daily_metrics"]
+    assert not indexes["raw_crm", "deals__dealstage_history"].startswith("CREATE UNIQUE")
+    assert "(_dlt_root_id)" in indexes["raw_crm", "deals__dealstage_history"]
 
 
 def test_new_records_arrive_incrementally(simulator, sources_env, warehouse_db):
