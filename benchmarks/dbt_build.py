@@ -17,6 +17,7 @@ import requests
 from benchmarks.common import scratch_database, simulator_process
 from benchmarks.ingest import load_all
 from salesops.dbt_env import run_tool
+from salesops.report import BUSINESS_TIMEZONE
 from salesops.warehouse import warehouse_url
 
 
@@ -47,8 +48,10 @@ def bench_scale(scale: float, server_url: str) -> dict[str, object]:
         ingest_started = time.perf_counter()
         load_all(url, sim_url)
         ingest_day = time.perf_counter() - ingest_started
-        with psycopg.connect(url) as conn:
-            new_day = conn.execute("SELECT max(lead_date) FROM staging.stg_sheets__leads").fetchone()[0]
+        with psycopg.connect(url) as conn:  # the new business day, from raw (staging is rebuilt by the run itself)
+            new_day = conn.execute(
+                "SELECT max((lead_timestamp AT TIME ZONE %s)::date) FROM raw_sheets.leads", (BUSINESS_TIMEZONE,)
+            ).fetchone()[0]
         window = {"SALESOPS_DBT_MIN_DATE": str(new_day), "SALESOPS_DBT_MAX_DATE": str(new_day)}
         daily = dbt_build(url, target, window=window)
         with psycopg.connect(url) as conn:
