@@ -2,7 +2,7 @@
     activities. Models use it instead of current_date so a rebuild gives the same numbers. -#}
 {% macro as_of_date() -%}
     (select greatest(
-        (select max({{ business_date("updated_at") }}) from {{ ref('stg_hubspot__deals') }}),
+        (select {{ business_date("max(updated_at)") }} from {{ ref('stg_hubspot__deals') }}),
         (select max(lead_date) from {{ ref('stg_sheets__leads') }})
      ) + 1)
 {%- endmacro %}

@@ -12,7 +12,8 @@
     the deal each engagement is associated with (stg_hubspot__deal_associations, object_type
     call/email/meeting) and that deal's first company and contact.
     Incremental: a run merges the engagements modified since the latest updated_at already loaded;
-    the filter reaches each staging view's raw table scan, so a daily run reads one day of changes.
+    the filter reaches each staging view's raw table scan, and the deal associations are read for
+    those engagements only, so a daily run reads one day of changes.
     The staging reads are `materialized` CTEs: the planner badly underestimates the deduplicated
     staging views and otherwise picks nested loops that re-read them per row. -#}
 with calls as (
@@ -76,6 +77,15 @@ unioned as (
 
 ),
 
+changed as materialized (
+
+    select * from unioned
+    {% if is_incremental() %}
+    where updated_at > (select max(updated_at) from {{ this }})
+    {% endif %}
+
+),
+
 engagement_deals as materialized (
 
     select
@@ -84,6 +94,7 @@ engagement_deals as materialized (
         min(deal_id) as deal_id
     from {{ ref('stg_hubspot__deal_associations') }}
     where object_type in ('call', 'email', 'meeting')
+        and object_id in (select source_id from changed)
     group by object_type, object_id
 
 ),
@@ -96,6 +107,7 @@ deal_parties as materialized (
         min(case when object_type = 'contact' then object_id end) as contact_id
     from {{ ref('stg_hubspot__deal_associations') }}
     where object_type in ('company', 'contact')
+        and deal_id in (select deal_id from engagement_deals)
     group by deal_id
 
 )
@@ -115,11 +127,8 @@ select
     unioned.direction,
     unioned.outcome,
     unioned.updated_at
-from unioned
+from changed as unioned
 left join engagement_deals
     on unioned.activity_type = engagement_deals.activity_type
     and unioned.source_id = engagement_deals.source_id
 left join deal_parties on engagement_deals.deal_id = deal_parties.deal_id
-{% if is_incremental() %}
-where unioned.updated_at > (select max(updated_at) from {{ this }})
-{% endif %}

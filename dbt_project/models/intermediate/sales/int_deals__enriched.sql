@@ -1,69 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='deal_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['deal_id'], 'unique': true}, {'columns': ['lead_id']}]
+    )
+}}
+
 {#- Deals with everything the deal fact needs from other entities: first associated company and
     contact, product (by SKU), stage probability, account territory and region, the rep's team, the
     lead (deal lead_id, else the contact's lead_id) and its campaign (utm_campaign = campaign name)
-    (the team's region and the lead-source category are joined in fct_deals from the dimensions). 
+    (the team's region and the lead-source category are joined in fct_deals from the dimensions).
+    Incremental by deal: a run rebuilds the deals modified since the last build (associations are
+    part of the deal object), the deals whose associated company or contact was modified, the deals
+    of leads whose sheet rows arrived since, and every deal when the small lookups (owners, products,
+    stages, campaigns) changed; each input's watermark is the latest of its timestamps already built.
     The staging reads are `materialized` CTEs: the planner badly underestimates the deduplicated
     staging views and otherwise picks nested loops that re-read them per row. -#}
-with deals as materialized (
-
-    select
-        deal_id,
-        deal_name,
-        amount,
-        margin_amount,
-        discount_pct,
-        stage_id,
-        pipeline_id,
-        close_date,
-        closed_at,
-        created_at,
-        is_closed,
-        is_won,
-        owner_id,
-        team_id,
-        deal_type,
-        product_sku,
-        quantity,
-        competitor,
-        loss_reason,
-        lead_source,
-        lead_id
-    from {{ ref('stg_hubspot__deals') }}
-
-),
-
-associations as materialized (
-
-    select
-        deal_id,
-        min(case when object_type = 'company' then object_id end) as company_id,
-        min(case when object_type = 'contact' then object_id end) as contact_id
-    from {{ ref('stg_hubspot__deal_associations') }}
-    where object_type in ('company', 'contact')
-    group by deal_id
-
-),
-
-companies as materialized (
-
-    select
-        company_id,
-        territory,
-        region
-    from {{ ref('stg_hubspot__companies') }}
-
-),
-
-contacts as materialized (
-
-    select
-        contact_id,
-        lead_id
-    from {{ ref('stg_hubspot__contacts') }}
-
-),
-
-owners as materialized (
+{%- set incremental = is_incremental_with('lookups_fingerprint') %}
+with owners as materialized (
 
     select
         owner_id,
@@ -90,17 +46,6 @@ stages as materialized (
 
 ),
 
-leads as materialized (
-
-    select
-        lead_id,
-        utm_campaign,
-        row_number() over (partition by lead_id order by lead_created_at, sheet_row) as lead_rank
-    from {{ ref('stg_sheets__leads') }}
-    where lead_id is not null
-
-),
-
 campaigns as materialized (
 
     select
@@ -108,6 +53,134 @@ campaigns as materialized (
         min(campaign_id) as campaign_id
     from {{ ref('stg_marketing__campaigns') }}
     group by campaign_name
+
+),
+
+lookups as materialized (
+
+    -- one fingerprint of the small lookup tables: when it moves, every deal is rebuilt
+    select
+        {{ rows_fingerprint('owners') }}
+        + {{ rows_fingerprint('products') }}
+        + {{ rows_fingerprint('stages') }}
+        + {{ rows_fingerprint('campaigns') }}
+        as lookups_fingerprint
+
+),
+
+changed_deals as materialized (
+
+    {% if incremental %}
+    select deal_id from {{ ref('stg_hubspot__deals') }}
+    where updated_at > {{ built_watermark('deal_updated_at') }}
+    union
+    select links.deal_id
+    from {{ ref('stg_hubspot__deal_associations') }} as links
+    inner join {{ ref('stg_hubspot__companies') }} as companies
+        on links.object_type = 'company' and links.object_id = companies.company_id
+    where companies.updated_at > {{ built_watermark('company_updated_at') }}
+    union
+    select links.deal_id
+    from {{ ref('stg_hubspot__deal_associations') }} as links
+    inner join {{ ref('stg_hubspot__contacts') }} as contacts
+        on links.object_type = 'contact' and links.object_id = contacts.contact_id
+    where contacts.updated_at > {{ built_watermark('contact_updated_at') }}
+    union
+    select built.deal_id
+    from {{ this }} as built
+    where built.lead_id in (
+        select lead_id from {{ ref('stg_sheets__leads') }}
+        where loaded_at > {{ built_watermark('lead_loaded_at') }}
+    )
+    union
+    select built.deal_id
+    from {{ this }} as built
+    where built.lookups_fingerprint <> (select lookups_fingerprint from lookups)
+    {% else %}
+    select deal_id from {{ ref('stg_hubspot__deals') }}
+    {% endif %}
+
+),
+
+deals as materialized (
+
+    select
+        deal_id,
+        deal_name,
+        amount,
+        margin_amount,
+        discount_pct,
+        stage_id,
+        pipeline_id,
+        close_date,
+        closed_at,
+        created_at,
+        is_closed,
+        is_won,
+        owner_id,
+        team_id,
+        deal_type,
+        product_sku,
+        quantity,
+        competitor,
+        loss_reason,
+        lead_source,
+        lead_id,
+        updated_at
+    from {{ ref('stg_hubspot__deals') }}
+    where deal_id in (select deal_id from changed_deals)
+
+),
+
+associations as materialized (
+
+    select
+        deal_id,
+        min(case when object_type = 'company' then object_id end) as company_id,
+        min(case when object_type = 'contact' then object_id end) as contact_id
+    from {{ ref('stg_hubspot__deal_associations') }}
+    where object_type in ('company', 'contact')
+        and deal_id in (select deal_id from changed_deals)
+    group by deal_id
+
+),
+
+companies as materialized (
+
+    select
+        company_id,
+        territory,
+        region,
+        updated_at
+    from {{ ref('stg_hubspot__companies') }}
+    where company_id in (select company_id from associations)
+
+),
+
+contacts as materialized (
+
+    select
+        contact_id,
+        lead_id,
+        updated_at
+    from {{ ref('stg_hubspot__contacts') }}
+    where contact_id in (select contact_id from associations)
+
+),
+
+leads as materialized (
+
+    select
+        lead_id,
+        utm_campaign,
+        loaded_at,
+        row_number() over (partition by lead_id order by lead_created_at, sheet_row) as lead_rank
+    from {{ ref('stg_sheets__leads') }}
+    where lead_id in (
+        select lead_id from deals
+        union
+        select lead_id from contacts
+    )
 
 ),
 
@@ -142,8 +215,14 @@ joined as (
         deals.quantity,
         stages.probability as stage_probability,
         coalesce(nullif(trim(deals.competitor), ''), 'No competitor') as competitor_name,
-        deals.loss_reason
+        deals.loss_reason,
+        deals.updated_at as deal_updated_at,
+        companies.updated_at as company_updated_at,
+        contacts.updated_at as contact_updated_at,
+        leads.loaded_at as lead_loaded_at,
+        lookups.lookups_fingerprint
     from deals
+    cross join lookups
     left join associations on deals.deal_id = associations.deal_id
     left join companies on associations.company_id = companies.company_id
     left join contacts on associations.contact_id = contacts.contact_id

@@ -27,7 +27,7 @@ with contacts as (
         updated_at
     from {{ ref('stg_hubspot__contacts') }}
     {#- A table built before the cursor column existed is rebuilt whole, once. #}
-    {% if is_incremental() and 'updated_at' in adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
+    {% if is_incremental_with('updated_at') %}
     where updated_at > (select max(updated_at) from {{ this }})
     {% endif %}
 

@@ -21,7 +21,7 @@ with mapping (lead_source, source_category, is_marketing_sourced) as (
 
 observed as (
 
-    select coalesce(lead_source, 'Unknown') as lead_source from {{ ref('stg_hubspot__deals') }}
+    select lead_source from {{ ref('int_deals__enriched') }}
     union
     select coalesce(lead_source, 'Unknown') as lead_source from {{ ref('stg_sheets__leads') }}
     union

@@ -23,8 +23,7 @@ periods as (
 
     select period_grain, period_start from {{ ref('int_kpi__periods') }}
     {#- A table built before the watermark column existed is recomputed whole, once. #}
-    {% if is_incremental() and 'activities_updated_at' in adapter.get_columns_in_relation(this)
-        | map(attribute='name') | list %}
+    {% if is_incremental_with('activities_updated_at') %}
     where period_end >= (
         select min(activity_date) from {{ ref('fct_activities') }}
         where updated_at > (select max(activities_updated_at) from {{ this }})

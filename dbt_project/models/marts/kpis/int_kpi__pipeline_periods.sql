@@ -1,7 +1,12 @@
+{{ kpi_period_incremental_config() }}
+
 {#- Open pipeline at the start and at the end of each period, by grain. A deal is open at the start
     of day d when it was created before d and was not closed before d; its weight is the
     probability of the stage it was in at that moment (from the stage transitions). The end of a
-    period is the start of the next one, or as_of_date() for the current period. -#}
+    period is the start of the next one, or as_of_date() for the current period.
+    Incremental by period (macro kpi_periods_to_build): a deal counts in the fingerprint of every
+    period it may be open in, with its stage history, so a run recomputes only the periods some
+    changed deal spans, plus the current one. -#}
 with deals as (
 
     select * from {{ ref('fct_deals') }}
@@ -26,9 +31,57 @@ stages as (
 
 ),
 
+stage_histories as materialized (
+
+    select
+        transitions.deal_id,
+        sum(hashtextextended((transitions.stage_id, transitions.entered_at, stages.probability)::text, 0))
+            as stage_history_fingerprint
+    from transitions
+    left join stages on transitions.stage_id = stages.stage_id
+    group by transitions.deal_id
+
+),
+
+pipeline_inputs as materialized (
+
+    -- what a deal contributes to the snapshots it is open at
+    select
+        deals.deal_id,
+        deals.rep_id,
+        deals.team_id,
+        deals.region,
+        deals.territory_id,
+        deals.campaign_id,
+        campaigns.channel,
+        deals.created_date,
+        deals.close_date,
+        deals.is_closed,
+        deals.is_open,
+        deals.crm_probability,
+        deals.amount,
+        stage_histories.stage_history_fingerprint
+    from deals
+    left join campaigns on deals.campaign_id = campaigns.campaign_id
+    left join stage_histories on deals.deal_id = stage_histories.deal_id
+
+),
+
+periods_to_build as materialized (
+
+    {{ kpi_periods_to_build('pipeline_inputs', spans_period=
+        'pipeline_inputs.created_date < kpi_period.snapshot_end_date
+        and (not pipeline_inputs.is_closed or pipeline_inputs.close_date >= kpi_period.period_start)') }}
+
+),
+
 periods as (
 
-    select period_grain, period_start, snapshot_end_date from {{ ref('int_kpi__periods') }}
+    select all_periods.period_grain, all_periods.period_start, all_periods.snapshot_end_date
+    from {{ ref('int_kpi__periods') }} as all_periods
+    inner join periods_to_build
+        on all_periods.period_grain = periods_to_build.period_grain
+        and all_periods.period_start = periods_to_build.period_start
 
 ),
 
@@ -165,4 +218,4 @@ final as (
 
 )
 
-select * from final
+{{ kpi_rows_with_fingerprint(periods='periods_to_build') }}

@@ -1,5 +1,9 @@
 {{
     config(
+        materialized='incremental',
+        unique_key='sheet_row',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['sheet_row'], 'unique': true},
             {'columns': ['lead_date']},
@@ -12,44 +16,12 @@
     name), channel, region (from the state), CRM contact and funnel outcome: MQL / SQL from the
     contact's lifecycle stage, opportunity (a deal exists) and customer (a won deal). 
     The staging reads are `materialized` CTEs: the planner badly underestimates the deduplicated
-    staging views and otherwise picks nested loops that re-read them per row. -#}
-with leads as materialized (
-
-    select
-        sheet_row,
-        lead_id,
-        lead_created_at,
-        lead_date,
-        lead_source,
-        utm_campaign,
-        utm_medium,
-        city,
-        state,
-        industry,
-        company_size,
-        language
-    from {{ ref('stg_sheets__leads') }}
-
-),
-
-conversions as materialized (
-
-    select
-        sheet_row,
-        contact_id,
-        lifecycle_stage,
-        first_engagement_at,
-        deals,
-        won_deals,
-        first_deal_id,
-        first_deal_created_at,
-        first_won_at,
-        won_amount
-    from {{ ref('int_leads__conversions') }}
-
-),
-
-campaigns as materialized (
+    staging views and otherwise picks nested loops that re-read them per row.
+    Incremental: a run rebuilds the rows whose int_leads__conversions row changed (it carries the
+    sheet row's load time, so an edited sheet row changes it too), and every row when the campaign
+    or state-to-region lookups changed; each row keeps the fingerprints it was built from. -#}
+{%- set incremental = is_incremental_with('lookups_fingerprint') %}
+with campaigns as materialized (
 
     select
         campaign_name,
@@ -71,6 +43,59 @@ state_regions as materialized (
     where state is not null
       and region is not null
     group by state, region
+
+),
+
+lookups as materialized (
+
+    select
+        {{ rows_fingerprint('campaigns') }} + {{ rows_fingerprint('state_regions') }} as lookups_fingerprint
+
+),
+
+conversions as materialized (
+
+    select
+        sheet_row,
+        contact_id,
+        lifecycle_stage,
+        first_engagement_at,
+        deals,
+        won_deals,
+        first_deal_id,
+        first_deal_created_at,
+        first_won_at,
+        won_amount,
+        hashtextextended(conversions::text, 0) as conversions_fingerprint
+    from {{ ref('int_leads__conversions') }} as conversions
+    {% if incremental %}
+    where not exists (
+        select 1 from {{ this }} as built
+        where built.sheet_row = conversions.sheet_row
+            and built.conversions_fingerprint = hashtextextended(conversions::text, 0)
+            and built.lookups_fingerprint = (select lookups_fingerprint from lookups)
+    )
+    {% endif %}
+
+),
+
+leads as materialized (
+
+    select
+        sheet_row,
+        lead_id,
+        lead_created_at,
+        lead_date,
+        lead_source,
+        utm_campaign,
+        utm_medium,
+        city,
+        state,
+        industry,
+        company_size,
+        language
+    from {{ ref('stg_sheets__leads') }}
+    where sheet_row in (select sheet_row from conversions)
 
 ),
 
@@ -121,9 +146,12 @@ select
     conversions.first_deal_id,
     conversions.first_deal_created_at,
     conversions.first_won_at,
-    cast(coalesce(conversions.won_amount, 0) as numeric(18, 2)) as won_amount
+    cast(coalesce(conversions.won_amount, 0) as numeric(18, 2)) as won_amount,
+    conversions.conversions_fingerprint,
+    lookups.lookups_fingerprint
 from leads
-left join conversions on leads.sheet_row = conversions.sheet_row
+inner join conversions on leads.sheet_row = conversions.sheet_row
+cross join lookups
 left join campaigns on leads.utm_campaign = campaigns.campaign_name
 left join state_regions
     on leads.state = state_regions.state

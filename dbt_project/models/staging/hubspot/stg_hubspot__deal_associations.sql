@@ -1,7 +1,8 @@
 {#- The deal's association id lists (child tables of deals), one row per associated object.
-    Joining the parent only resolves the deal id and its last modification (same raw object). The
-    modification time is constant per deal, so it can sit in the dedupe partition: that lets a filter
-    on deal_updated_at (daily-run tests) reach the scan instead of running after the whole dedupe. -#}
+    Joining the parent only resolves the deal id and its last modification (same raw object). An id
+    listed twice for one deal counts once (its first position). That dedupe is an anti-join on the
+    same list rather than a window function, so a filter or a join on the deal or the object reaches
+    the table scans instead of waiting for a dedupe of every list. -#}
 with deals as (
 
     select
@@ -29,34 +30,23 @@ unioned as (
         {{ stg_text('links.value') }} as object_id,
         links._dlt_list_idx as association_index
     from {{ source('hubspot', table) }} as links
+    where {{ stg_text('links.value') }} is not null
+        and not exists (
+            select 1 from {{ source('hubspot', table) }} as earlier
+            where earlier._dlt_parent_id = links._dlt_parent_id
+                and {{ stg_text('earlier.value') }} = {{ stg_text('links.value') }}
+                and earlier._dlt_list_idx < links._dlt_list_idx
+        )
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
-
-),
-
-renamed as (
-
-    select
-        {{ stg_text('deals.id') }} as deal_id,
-        unioned.object_type,
-        unioned.object_id,
-        unioned.association_index,
-        deals.updated_at as deal_updated_at,
-        row_number() over (
-            partition by deals.id, deals.updated_at, unioned.object_type, unioned.object_id
-            order by unioned.association_index
-        ) as duplicate_rank
-    from unioned
-    inner join deals on deals._dlt_id = unioned._dlt_parent_id
-    where unioned.object_id is not null
 
 )
 
 select
-    deal_id,
-    object_type,
-    object_id,
-    association_index,
-    deal_updated_at
-from renamed
-where duplicate_rank = 1
+    {{ stg_text('deals.id') }} as deal_id,
+    unioned.object_type,
+    unioned.object_id,
+    unioned.association_index,
+    deals.updated_at as deal_updated_at
+from unioned
+inner join deals on deals._dlt_id = unioned._dlt_parent_id

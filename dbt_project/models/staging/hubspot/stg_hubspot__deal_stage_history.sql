@@ -1,5 +1,7 @@
-{#- The stage history is a child table of deals; joining its parent only resolves the deal id
-    (same raw object, not a cross-entity join). -#}
+{#- The stage history is a child table of deals; joining its parent only resolves the deal id and
+    its last modification (same raw object, not a cross-entity join). The modification time is
+    constant per deal, so it sits in the dedupe partition: a filter on deal_updated_at (daily-run
+    tests, the incremental stage visits) then reaches the scan. -#}
 with history as (
 
     select * from {{ source('hubspot', 'deals__dealstage_history') }}
@@ -8,7 +10,11 @@ with history as (
 
 deals as (
 
-    select _dlt_id, id from {{ source('hubspot', 'deals') }}
+    select
+        _dlt_id,
+        id,
+        coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at
+    from {{ source('hubspot', 'deals') }}
 
 ),
 
@@ -19,7 +25,8 @@ renamed as (
         {{ stg_text('history.stage') }} as stage_id,
         {{ stg_timestamp('history.changed_at') }} as changed_at,
         upper({{ stg_text('history.source_type') }}) as source_type,
-        history._dlt_list_idx as history_index
+        history._dlt_list_idx as history_index,
+        deals.updated_at as deal_updated_at
     from history
     inner join deals on deals._dlt_id = history._dlt_parent_id
 
@@ -29,7 +36,7 @@ deduplicated as (
 
     select
         *,
-        row_number() over (partition by deal_id, changed_at, stage_id order by history_index) as duplicate_rank
+        row_number() over (partition by deal_id, deal_updated_at, changed_at, stage_id order by history_index) as duplicate_rank
     from renamed
 
 )
@@ -39,6 +46,7 @@ select
     stage_id,
     changed_at,
     source_type,
-    history_index
+    history_index,
+    deal_updated_at
 from deduplicated
 where duplicate_rank = 1

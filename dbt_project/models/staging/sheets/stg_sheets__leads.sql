@@ -1,11 +1,34 @@
 {#- A table, unlike the other staging models: the same-instant dedupe is a window function over
     every row, which no filter can pass, and a dozen tests, fct_leads, the lead conversions and
-    as_of_date() read this model; as a view each of them would recompute it whole. -#}
-{{ config(materialized='table', indexes=[{'columns': ['sheet_row'], 'unique': true}]) }}
+    as_of_date() read this model; as a view each of them would recompute it whole.
+    Incremental by phone: the dedupe partitions by phone, so a run recomputes every row of the phones
+    that appear in rows loaded since the last build (and the phones those rows had before, should a
+    reload have changed one) and replaces those phones' rows whole. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='phone',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['sheet_row'], 'unique': true}, {'columns': ['phone']}, {'columns': ['loaded_at']}]
+    )
+}}
 
 with source as (
 
     select * from {{ source('sheets', 'leads') }}
+    {% if is_incremental() %}
+    where {{ stg_text('phone') }} in (
+        select {{ stg_text('phone') }} from {{ source('sheets', 'leads') }}
+        where {{ stg_timestamp('loaded_at') }} > {{ built_watermark('loaded_at') }}
+        union
+        select built.phone from {{ this }} as built
+        where built.sheet_row in (
+            select row_number from {{ source('sheets', 'leads') }}
+            where {{ stg_timestamp('loaded_at') }} > {{ built_watermark('loaded_at') }}
+        )
+    )
+    {% endif %}
 
 ),
 
