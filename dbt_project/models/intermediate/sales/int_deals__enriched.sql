@@ -74,17 +74,17 @@ changed_deals as materialized (
     select deal_id from {{ ref('stg_hubspot__deals') }}
     where updated_at > {{ built_watermark('deal_updated_at') }}
     union
+    -- the deals of modified accounts and contacts, in one read of the association lists
     select links.deal_id
     from {{ ref('stg_hubspot__deal_associations') }} as links
-    inner join {{ ref('stg_hubspot__companies') }} as companies
-        on links.object_type = 'company' and links.object_id = companies.company_id
-    where companies.updated_at > {{ built_watermark('company_updated_at') }}
-    union
-    select links.deal_id
-    from {{ ref('stg_hubspot__deal_associations') }} as links
-    inner join {{ ref('stg_hubspot__contacts') }} as contacts
-        on links.object_type = 'contact' and links.object_id = contacts.contact_id
-    where contacts.updated_at > {{ built_watermark('contact_updated_at') }}
+    inner join (
+        select 'company' as object_type, company_id as object_id from {{ ref('stg_hubspot__companies') }}
+        where updated_at > {{ built_watermark('company_updated_at') }}
+        union all
+        select 'contact', contact_id from {{ ref('stg_hubspot__contacts') }}
+        where updated_at > {{ built_watermark('contact_updated_at') }}
+    ) as modified
+        on links.object_type = modified.object_type and links.object_id = modified.object_id
     union
     select built.deal_id
     from {{ this }} as built
