@@ -155,6 +155,7 @@ def search_resource(name: str, object_type: str, properties: list[str], page_siz
             # processing steps run before the incremental filter: the cursor is the flattened column
             "incremental": {"cursor_path": "hs_lastmodifieddate", "initial_value": EPOCH},
         },
+        "columns": cursor_column("hs_lastmodifieddate"),
         "processing_steps": [{"map": flatten_object}],
     }
 
@@ -169,9 +170,17 @@ def list_resource(name: str, path: str, params: dict[str, Any], cursor: str | No
                   flatten: Any = flatten_object) -> dict[str, Any]:
     """A rest_api resource paging a HubSpot list endpoint (`paging.next.after`)."""
     endpoint: dict[str, Any] = {"path": path, "params": params, "data_selector": "results"}
+    resource: dict[str, Any] = {"name": name, "endpoint": endpoint, "processing_steps": [{"map": flatten}]}
     if cursor:
         endpoint["incremental"] = {"cursor_path": cursor, "initial_value": EPOCH}
-    return {"name": name, "endpoint": endpoint, "processing_steps": [{"map": flatten}]}
+        resource["columns"] = cursor_column(cursor)
+    return resource
+
+
+def cursor_column(name: str) -> dict[str, Any]:
+    """The column hint of a timestamp cursor: typed as loaded, never inferred, so staging reads it without
+    a cast and the daily dbt run's filters on it reach its index (`pipelines.index_raw_keys`)."""
+    return {name: {"data_type": "timestamp"}}
 
 
 def client_config(base_url: str, access_token: str) -> dict[str, Any]:

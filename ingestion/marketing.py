@@ -14,7 +14,7 @@ from typing import Any
 import dlt
 from dlt.sources.rest_api import rest_api_source
 
-from ingestion.hubspot import EPOCH, client_config, list_resource, resource_defaults
+from ingestion.hubspot import EPOCH, client_config, cursor_column, list_resource, resource_defaults
 
 CAMPAIGN_PROPERTIES = ["hs_name", "hs_start_date", "hs_end_date", "hs_campaign_status", "hs_audience",
                        "hs_currency_code", "hs_budget_items_sum_amount", "hs_spend_items_sum_amount", "channel"]
@@ -47,6 +47,7 @@ def marketing_source(base_url: str, access_token: str, lookback_days: int = 3) -
             {
                 "name": "engagement_events",
                 "primary_key": "id",
+                "columns": cursor_column("occurred_at"),
                 "endpoint": {
                     "path": "events/v3/events",
                     "params": {"objectType": "contact", "limit": 1000,

@@ -35,9 +35,10 @@ def make_pipeline(system: str, warehouse_url: str | None = None) -> Any:
     )
 
 
-def index_merge_keys(pipeline: Any) -> None:
-    """Index the merge key of every merged table, once: unique on the primary key of root tables, plain on
-    the root key of nested ones.
+def index_raw_keys(pipeline: Any) -> None:
+    """Index, once, what the warehouse looks rows up by: the merge key of every merged table (unique on
+    the primary key of root tables, plain on the root key of nested ones), the incremental cursor, and
+    the ids of nested id lists (HubSpot associations, read from either end).
 
     dlt's postgres destination creates only the `_dlt_id` unique index. Its merge deletes the previous
     version of each incoming row by that key and deduplicates a load on it, so a root table holds one row
@@ -45,28 +46,44 @@ def index_merge_keys(pipeline: Any) -> None:
     as is instead of looking for newer versions of each row (macro `latest_versions`), and dlt's merge
     deletes find rows by index instead of scanning. A table that already holds duplicates (loaded before
     by other means) gets a plain index and keeps being deduplicated in staging.
+    The cursor (the column dlt marks `incremental`, when a row last changed) is what the daily dbt run
+    reads new rows by: its incremental models and windowed tests then read one day, not the table.
     """
     from dlt.common.schema.utils import get_columns_names_with_prop, get_write_disposition
-    from dlt.destinations.exceptions import DatabaseException
 
     schema = pipeline.default_schema
     with pipeline.sql_client() as client:
         for table in schema.data_tables():
-            if get_write_disposition(schema.tables, table["name"]) != "merge":
+            qualified = client.make_qualified_table_name(table["name"])
+            if client.execute_sql("SELECT to_regclass(%s)", qualified)[0][0] is None:
                 continue
             primary_key = get_columns_names_with_prop(table, "primary_key")
-            keys = primary_key or get_columns_names_with_prop(table, "root_key")
-            qualified = client.make_qualified_table_name(table["name"])
-            if not keys or client.execute_sql("SELECT to_regclass(%s)", qualified)[0][0] is None:
-                continue
-            index = client.escape_column_name(f"{table['name'][:48]}__merge_key")
-            columns = ", ".join(client.escape_column_name(key) for key in keys)
-            create = f"CREATE {{}}INDEX IF NOT EXISTS {index} ON {qualified} ({columns})"
-            try:
-                with client.begin_transaction():
-                    client.execute_sql(create.format("UNIQUE " if primary_key else ""))
-            except DatabaseException:
-                client.execute_sql(create.format(""))
+            if get_write_disposition(schema.tables, table["name"]) == "merge":
+                keys = primary_key or get_columns_names_with_prop(table, "root_key")
+                if keys:
+                    _create_index(client, table["name"], "merge_key", keys, unique=bool(primary_key))
+            for cursor in get_columns_names_with_prop(table, "incremental"):
+                if primary_key[:1] != [cursor]:  # else the key's index serves it
+                    _create_index(client, table["name"], f"{cursor[:10]}_cursor", [cursor], unique=False)
+            if table.get("parent") and "value" in table["columns"]:  # a nested list of ids, looked up by id
+                _create_index(client, table["name"], "value", ["value"], unique=False)
+
+
+def _create_index(client: Any, table: str, suffix: str, keys: list[str], unique: bool) -> None:
+    """`CREATE INDEX IF NOT EXISTS <table>__<suffix>`; a unique one that the rows break is created plain."""
+    from dlt.destinations.exceptions import DatabaseException
+
+    index = client.escape_column_name(f"{table[:48]}__{suffix}")
+    columns = ", ".join(client.escape_column_name(key) for key in keys)
+    create = f"CREATE {{}}INDEX IF NOT EXISTS {index} ON {client.make_qualified_table_name(table)} ({columns})"
+    if not unique:
+        client.execute_sql(create.format(""))
+        return
+    try:
+        with client.begin_transaction():
+            client.execute_sql(create.format("UNIQUE "))
+    except DatabaseException:
+        client.execute_sql(create.format(""))
 
 
 def make_source(system: str, **kwargs: Any) -> Any:
@@ -103,7 +120,7 @@ def run_pipeline(system: str, warehouse_url: str, source: Any | None = None) -> 
     load_info = pipeline.run(source if source is not None else configured_source(system),
                              loader_file_format=LOADER_FILE_FORMAT)
     load_info.raise_on_failed_jobs()
-    index_merge_keys(pipeline)
+    index_raw_keys(pipeline)
     counts: dict[str, int] = {}
     for metrics in pipeline.last_trace.last_extract_info.metrics.values():
         for step in metrics:

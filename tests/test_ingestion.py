@@ -59,6 +59,21 @@ def test_rerun_duplicates_nothing(simulator, sources_env, warehouse_db):
     with psycopg.connect(warehouse_db) as conn:
         indexes = {(schema, table): definition for schema, table, definition in conn.execute(
             "SELECT schemaname, tablename, indexdef FROM pg_indexes WHERE indexname LIKE '%merge_key'")}
+        cursors = {(schema, table): definition for schema, table, definition in conn.execute(
+            "SELECT schemaname, tablename, indexdef FROM pg_indexes WHERE indexname LIKE '%cursor'")}
+        id_lists = {table for (table,) in conn.execute(
+            "SELECT tablename FROM pg_indexes WHERE schemaname = 'raw_crm' AND indexname LIKE '%ids__value'")}
+        cursor_types = dict(conn.execute(
+            """SELECT table_name, data_type FROM information_schema.columns
+               WHERE (table_schema, table_name, column_name) IN (('raw_crm', 'calls', 'hs_lastmodifieddate'),
+                     ('raw_crm', 'deals', 'updated_at'), ('raw_marketing', 'engagement_events', 'occurred_at'))"""))
+    # the incremental cursors are typed timestamps and indexed: the daily dbt run reads new rows by them
+    assert set(cursor_types.values()) == {"timestamp with time zone"} and len(cursor_types) == 3
+    assert "(hs_lastmodifieddate)" in cursors["raw_crm", "calls"]
+    assert "(updated_at)" in cursors["raw_crm", "deals"]
+    assert "(occurred_at)" in cursors["raw_marketing", "engagement_events"]
+    assert ("raw_sheets", "leads") not in cursors  # its cursor is the key: the unique index serves it
+    assert {"deals__companies_ids", "deals__contacts_ids", "deals__calls_ids"} <= id_lists  # associations by id
     assert indexes["raw_crm", "calls"].startswith("CREATE UNIQUE INDEX") and "(id)" in indexes["raw_crm", "calls"]
     assert "(row_number)" in indexes["raw_sheets", "leads"]
     assert "campaign_id" in indexes["raw_marketing", "campaign_daily_metrics"]

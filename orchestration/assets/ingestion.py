@@ -45,7 +45,7 @@ def build_ingestion_assets(system: str) -> AssetsDefinition:
     def ingestion_assets(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[Any]:
         from dagster_dlt import DagsterDltResource
 
-        from ingestion.pipelines import LOADER_FILE_FORMAT, configured_source, index_merge_keys, make_pipeline
+        from ingestion.pipelines import LOADER_FILE_FORMAT, configured_source, index_raw_keys, make_pipeline
         from orchestration.dlt_translator import RawLayerTranslator
 
         pipeline = make_pipeline(system, warehouse.connection_url())
@@ -56,7 +56,7 @@ def build_ingestion_assets(system: str) -> AssetsDefinition:
             dagster_dlt_translator=RawLayerTranslator(system),
             loader_file_format=LOADER_FILE_FORMAT,
         )
-        index_merge_keys(pipeline)
+        index_raw_keys(pipeline)
 
     return ingestion_assets
 
