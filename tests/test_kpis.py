@@ -144,7 +144,8 @@ LATE_CRM_EDITS = [
     # a contact moves to another lead: both leads' conversions change, and the deals' leads
     """update raw_crm.contacts as edited
        set lead_id = (select min(lead_id) from raw_crm.contacts where lead_id > edited.lead_id),
-           updated_at = (select max(updated_at) from raw_crm.contacts) + interval '1 second'
+           updated_at = (select max(updated_at) from raw_crm.contacts) + interval '1 second',
+           hs_lastmodifieddate = (select max(hs_lastmodifieddate) from raw_crm.contacts) + interval '1 second'
        where id = (select min(id) from raw_crm.contacts
                    where lead_id is not null and id in (select value from raw_crm.deals__contacts_ids))""",
     # a deal's own lead id changes: the old lead loses the deal
@@ -155,7 +156,8 @@ LATE_CRM_EDITS = [
     # an account moves to another region: its deals move in every region rollup
     """update raw_crm.companies as edited
        set region = (select min(region) from raw_crm.companies where region <> edited.region),
-           updated_at = (select max(updated_at) from raw_crm.companies) + interval '1 second'
+           updated_at = (select max(updated_at) from raw_crm.companies) + interval '1 second',
+           hs_lastmodifieddate = (select max(hs_lastmodifieddate) from raw_crm.companies) + interval '1 second'
        where id = (select min(value) from raw_crm.deals__companies_ids)""",
     # a stage's probability changes: the weighted pipeline of every period and every deal in it
     """update raw_crm.deal_pipelines__stages

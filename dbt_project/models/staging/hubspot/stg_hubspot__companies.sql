@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as company_id,
+        {{ stg_key('id') }} as company_id,
         {{ stg_text('name') }} as company_name,
         lower({{ stg_text('domain') }}) as domain,
         {{ stg_text('industry') }} as industry,
@@ -25,7 +25,7 @@ renamed as (
         {{ stg_text('region') }} as region,
         lower({{ stg_text('lifecyclestage') }}) as lifecycle_stage,
         coalesce({{ stg_timestamp('hs_createdate') }}, {{ stg_timestamp('created_at') }}) as created_at,
-        coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at,
+        hs_lastmodifieddate as updated_at,
         coalesce(archived, false) as is_archived
     from source
 

@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as contact_id,
+        {{ stg_key('id') }} as contact_id,
         {{ stg_text('firstname') }} as first_name,
         {{ stg_text('lastname') }} as last_name,
         lower({{ stg_text('email') }}) as email,
@@ -24,7 +24,7 @@ renamed as (
         upper({{ stg_text('hs_analytics_source') }}) as analytics_source,
         {{ stg_timestamp('hs_sa_first_engagement_date') }} as first_engagement_at,
         coalesce({{ stg_timestamp('hs_createdate') }}, {{ stg_timestamp('created_at') }}) as created_at,
-        coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at,
+        hs_lastmodifieddate as updated_at,
         coalesce(archived, false) as is_archived
     from source
 

@@ -1,14 +1,14 @@
 {#- The deal's association id lists (child tables of deals), one row per associated object.
-    Joining the parent only resolves the deal id and its last modification (same raw object). An id
-    listed twice for one deal counts once (its first position). That dedupe is an anti-join on the
-    same list rather than a window function, so a filter or a join on the deal or the object reaches
-    the table scans instead of waiting for a dedupe of every list. -#}
+    Joining the parent only resolves the deal id and its last modification (same raw object).
+    Ingestion writes each list as a set (one id once, `ingestion.hubspot.flatten_object`), and the
+    model's unique test guards that; so each list is read as it is, a plain scan that a filter or join
+    on the object id turns into a lookup of the list's id index. -#}
 with deals as (
 
     select
         _dlt_id,
         id,
-        coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at
+        updated_at
     from {{ source('hubspot', 'deals') }}
 
 ),
@@ -26,27 +26,21 @@ unioned as (
     {% for object_type, table in association_tables -%}
     select
         '{{ object_type }}'::text as object_type,
-        links._dlt_parent_id,
-        {{ stg_text('links.value') }} as object_id,
+        links._dlt_root_id as deal_row_id,  -- the parent deal's _dlt_id (indexed, as the merge key)
+        {{ stg_key('links.value') }} as object_id,
         links._dlt_list_idx as association_index
     from {{ source('hubspot', table) }} as links
-    where {{ stg_text('links.value') }} is not null
-        and not exists (
-            select 1 from {{ source('hubspot', table) }} as earlier
-            where earlier._dlt_parent_id = links._dlt_parent_id
-                and {{ stg_text('earlier.value') }} = {{ stg_text('links.value') }}
-                and earlier._dlt_list_idx < links._dlt_list_idx
-        )
+    where links.value is not null
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )
 
 select
-    {{ stg_text('deals.id') }} as deal_id,
+    {{ stg_key('deals.id') }} as deal_id,
     unioned.object_type,
     unioned.object_id,
     unioned.association_index,
     deals.updated_at as deal_updated_at
 from unioned
-inner join deals on deals._dlt_id = unioned._dlt_parent_id
+inner join deals on deals._dlt_id = unioned.deal_row_id

@@ -13,7 +13,7 @@ deals as (
     select
         _dlt_id,
         id,
-        coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at
+        updated_at
     from {{ source('hubspot', 'deals') }}
 
 ),
@@ -21,7 +21,7 @@ deals as (
 renamed as (
 
     select
-        {{ stg_text('deals.id') }} as deal_id,
+        {{ stg_key('deals.id') }} as deal_id,
         {{ stg_text('history.stage') }} as stage_id,
         {{ stg_timestamp('history.changed_at') }} as changed_at,
         upper({{ stg_text('history.source_type') }}) as source_type,

@@ -15,8 +15,8 @@ pipelines as (
 renamed as (
 
     select
-        {{ stg_text('stages.id') }} as stage_id,
-        {{ stg_text('pipelines.id') }} as pipeline_id,
+        {{ stg_key('stages.id') }} as stage_id,
+        {{ stg_key('pipelines.id') }} as pipeline_id,
         {{ stg_text('pipelines.label') }} as pipeline_label,
         {{ stg_text('stages.label') }} as stage_label,
         stages.display_order::int as display_order,

@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as deal_id,
+        {{ stg_key('id') }} as deal_id,
         {{ stg_text('dealname') }} as deal_name,
         {{ stg_money('amount') }} as amount,
         {{ stg_money('margin_amount') }} as margin_amount,
@@ -30,7 +30,7 @@ renamed as (
         {{ stg_text('lead_source') }} as lead_source,
         {{ stg_text('lead_id') }} as lead_id,
         upper({{ stg_text('hs_analytics_source') }}) as analytics_source,
-        coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at,
+        updated_at,
         coalesce(archived, false) as is_archived
     from source
 

@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as email_id,
+        {{ stg_key('id') }} as email_id,
         {{ stg_timestamp('hs_timestamp') }} as occurred_at,
         {{ stg_text('hubspot_owner_id') }} as owner_id,
         {{ stg_text('hubspot_team_id') }} as team_id,
@@ -15,7 +15,7 @@ renamed as (
         {{ stg_text('hs_email_subject') }} as subject,
         upper({{ stg_text('hs_email_status') }}) as status,
         coalesce({{ stg_timestamp('hs_createdate') }}, {{ stg_timestamp('created_at') }}) as created_at,
-        coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at,
+        hs_lastmodifieddate as updated_at,
         coalesce(archived, false) as is_archived
     from source
 

@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as goal_target_id,
+        {{ stg_key('id') }} as goal_target_id,
         {{ stg_text('hs_goal_name') }} as goal_name,
         {{ stg_text('hs_goal_type') }} as goal_type,
         {{ stg_text('hubspot_owner_id') }} as owner_id,
@@ -17,7 +17,7 @@ renamed as (
         {{ stg_timestamp('hs_end_datetime') }} as period_ends_at,
         {{ stg_money('hs_target_amount') }} as target_amount,
         {{ stg_timestamp('created_at') }} as created_at,
-        {{ stg_timestamp('updated_at') }} as updated_at,
+        updated_at,
         coalesce(archived, false) as is_archived
     from source
 

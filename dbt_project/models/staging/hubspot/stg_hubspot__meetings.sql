@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as meeting_id,
+        {{ stg_key('id') }} as meeting_id,
         {{ stg_timestamp('hs_timestamp') }} as occurred_at,
         {{ stg_text('hubspot_owner_id') }} as owner_id,
         {{ stg_text('hubspot_team_id') }} as team_id,
@@ -16,7 +16,7 @@ renamed as (
         {{ stg_timestamp('hs_meeting_start_time') }} as started_at,
         {{ stg_timestamp('hs_meeting_end_time') }} as ended_at,
         coalesce({{ stg_timestamp('hs_createdate') }}, {{ stg_timestamp('created_at') }}) as created_at,
-        coalesce({{ stg_timestamp('updated_at') }}, {{ stg_timestamp('hs_lastmodifieddate') }}) as updated_at,
+        hs_lastmodifieddate as updated_at,
         coalesce(archived, false) as is_archived
     from source
 

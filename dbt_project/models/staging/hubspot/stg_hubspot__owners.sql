@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as owner_id,
+        {{ stg_key('id') }} as owner_id,
         {{ stg_text('user_id') }} as user_id,
         lower({{ stg_text('email') }}) as email,
         {{ stg_text('first_name') }} as first_name,

@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as product_id,
+        {{ stg_key('id') }} as product_id,
         {{ stg_text('hs_sku') }} as sku,
         {{ stg_text('name') }} as product_name,
         {{ stg_text('product_family') }} as product_family,
@@ -17,7 +17,7 @@ renamed as (
         {{ stg_money('price') }} as unit_price,
         {{ stg_money('hs_cost_of_goods_sold') }} as unit_cost,
         {{ stg_timestamp('created_at') }} as created_at,
-        {{ stg_timestamp('updated_at') }} as updated_at,
+        updated_at,
         coalesce(archived, false) as is_archived
     from source
 

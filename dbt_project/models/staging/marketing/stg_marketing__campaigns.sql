@@ -7,7 +7,7 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as campaign_id,
+        {{ stg_key('id') }} as campaign_id,
         {{ stg_text('hs_name') }} as campaign_name,
         lower({{ stg_text('channel') }}) as channel,
         ({{ stg_text('hs_start_date') }})::date as start_date,

@@ -7,11 +7,11 @@ with source as (
 renamed as (
 
     select
-        {{ stg_text('id') }} as event_id,
+        {{ stg_key('id') }} as event_id,
         upper({{ stg_text('object_type') }}) as object_type,
         {{ stg_text('object_id') }} as object_id,
         lower({{ stg_text('event_type') }}) as hubspot_event_type,
-        {{ stg_timestamp('occurred_at') }} as occurred_at,
+        occurred_at,
         {{ stg_text("properties ->> 'hs_url'") }} as url,
         {{ stg_text("properties ->> 'hs_form_title'") }} as form_title,
         {{ stg_text("properties ->> 'hs_form_id'") }} as form_id,

@@ -20,12 +20,12 @@ with source as (
     {% if is_incremental() %}
     where {{ stg_text('phone') }} in (
         select {{ stg_text('phone') }} from {{ source('sheets', 'leads') }}
-        where {{ stg_timestamp('loaded_at') }} > {{ built_watermark('loaded_at') }}
+        where loaded_at > {{ built_watermark('loaded_at') }}
         union
         select built.phone from {{ this }} as built
         where built.sheet_row in (
             select row_number from {{ source('sheets', 'leads') }}
-            where {{ stg_timestamp('loaded_at') }} > {{ built_watermark('loaded_at') }}
+            where loaded_at > {{ built_watermark('loaded_at') }}
         )
     )
     {% endif %}
@@ -55,7 +55,7 @@ renamed as (
         {{ stg_text("metadata ->> 'form'") }} as form_name,
         coalesce(jsonb_array_length(case when jsonb_typeof(validation_warnings) = 'array' then validation_warnings end), 0)
             as validation_warning_count,
-        {{ stg_timestamp('loaded_at') }} as loaded_at
+        loaded_at as loaded_at
     from source
 
 ),
