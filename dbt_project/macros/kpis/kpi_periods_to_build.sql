@@ -22,8 +22,14 @@
         select
             kpi_period.period_grain,
             kpi_period.period_start,
-            sum(hashtextextended({{ inputs }}::text, 0)) as input_fingerprint
-        from {{ inputs }}
+            sum({{ inputs }}.input_row_hash) as input_fingerprint
+        from (
+            -- each input row hashed once, not once per period it counts in (offset 0 keeps the
+            -- planner from inlining the hash into the join)
+            select {{ inputs }}.*, hashtextextended({{ inputs }}::text, 0) as input_row_hash
+            from {{ inputs }}
+            offset 0
+        ) as {{ inputs }}
         {% if spans_period -%}
         inner join {{ ref('int_kpi__periods') }} as kpi_period on {{ spans_period }}
         {%- else -%}

@@ -85,6 +85,7 @@ changed_deals as materialized (
         where updated_at > {{ built_watermark('contact_updated_at') }}
     ) as modified
         on links.object_type = modified.object_type and links.object_id = modified.object_id
+    where links.object_type in ('company', 'contact')  -- leaves the engagement lists out of the read
     union
     select built.deal_id
     from {{ this }} as built
