@@ -1,6 +1,6 @@
 with source as (
 
-    {{ latest_versions(source('hubspot', 'calls'), 'id', 'updated_at') }}
+    {{ latest_versions(source('hubspot', 'calls'), 'id', 'hs_lastmodifieddate') }}
 
 ),
 

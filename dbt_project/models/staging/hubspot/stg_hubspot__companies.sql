@@ -1,6 +1,6 @@
 with source as (
 
-    {{ latest_versions(source('hubspot', 'companies'), 'id', 'updated_at') }}
+    {{ latest_versions(source('hubspot', 'companies'), 'id', 'hs_lastmodifieddate') }}
 
 ),
 

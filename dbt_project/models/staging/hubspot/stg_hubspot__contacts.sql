@@ -1,6 +1,6 @@
 with source as (
 
-    {{ latest_versions(source('hubspot', 'contacts'), 'id', 'updated_at') }}
+    {{ latest_versions(source('hubspot', 'contacts'), 'id', 'hs_lastmodifieddate') }}
 
 ),
 

@@ -1,6 +1,6 @@
 with source as (
 
-    {{ latest_versions(source('hubspot', 'emails'), 'id', 'updated_at') }}
+    {{ latest_versions(source('hubspot', 'emails'), 'id', 'hs_lastmodifieddate') }}
 
 ),
 

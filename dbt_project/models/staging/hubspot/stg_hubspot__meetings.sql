@@ -1,6 +1,6 @@
 with source as (
 
-    {{ latest_versions(source('hubspot', 'meetings'), 'id', 'updated_at') }}
+    {{ latest_versions(source('hubspot', 'meetings'), 'id', 'hs_lastmodifieddate') }}
 
 ),
 
