@@ -16,7 +16,7 @@ import requests
 
 from benchmarks.common import scratch_database, simulator_process
 from benchmarks.ingest import load_all
-from salesops.dbt_env import run_tool
+from salesops.dbt_env import PRODUCTION_BUILD_FLAGS, run_tool
 from salesops.report import BUSINESS_TIMEZONE
 from salesops.warehouse import warehouse_url
 
@@ -32,10 +32,9 @@ def dbt(url: str, *args: str, window: dict[str, str] | None = None) -> float:
 
 def dbt_build(url: str, target: str, *args: str, window: dict[str, str] | None = None) -> float:
     """Seconds of one production `dbt build`, as the Dagster step runs it: the previous run's parse state in
-    `target` (Dagster's step publishes it for the next run), unit tests excluded, the business-date `window`
+    `target` (Dagster's step publishes it for the next run), its production flags, the business-date `window`
     passed as environment variables."""
-    return dbt(url, "build", "--quiet", "--target-path", target, "--exclude-resource-type", "unit_test", *args,
-               window=window)
+    return dbt(url, "build", "--quiet", "--target-path", target, *PRODUCTION_BUILD_FLAGS, *args, window=window)
 
 
 def bench_scale(scale: float, server_url: str) -> dict[str, object]:

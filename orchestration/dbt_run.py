@@ -21,7 +21,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_prepare import MANIFEST_PATH
 from orchestration.dbt_translator import WarehouseTranslator
-from salesops.dbt_env import DBT_PROJECT_DIR, dbt_environment
+from salesops.dbt_env import DBT_PROJECT_DIR, PRODUCTION_BUILD_FLAGS, dbt_environment
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
@@ -42,9 +42,8 @@ def run_dbt_build(context: AssetExecutionContext, warehouse_url: str, selected: 
     os.environ.update({**dbt_environment(warehouse_url), **partition_window_env(context)})
     dbt = DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
                          dbt_executable=str(Path(sys.executable).with_name("dbt")))
-    # One --select argument: dagster_dbt re-parses the selection. Unit tests check SQL logic on fixed
-    # inputs, not data: they run in CI (`make test`), as dbt recommends, not in every production run.
-    args = ["build", "--select", " ".join(selected), "--exclude-resource-type", "unit_test"]
+    # One --select argument: dagster_dbt re-parses the selection.
+    args = ["build", "--select", " ".join(selected), *PRODUCTION_BUILD_FLAGS]
     invocation = dbt.cli(args, manifest=MANIFEST_PATH, dagster_dbt_translator=WarehouseTranslator(),
                          raise_on_error=False)
     selected_keys = context.selected_asset_keys

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from salesops.dbt_env import DBT_PROJECT_DIR
+from salesops.dbt_env import DBT_PROJECT_DIR, PRODUCTION_BUILD_FLAGS
 from salesops.dbt_env import run_tool as _run
 
 BIN = Path(sys.executable).parent
@@ -189,7 +189,7 @@ def test_daily_run_equals_a_full_rebuild(built_warehouse):
     # the two new days in one run, as a Dagster backfill of both partitions (single-run policy) does
     window = {"SALESOPS_DBT_MIN_DATE": str(first_new_day), "SALESOPS_DBT_MAX_DATE": str(new_day)}
     target = Path(work / "target-daily")
-    daily = _run("dbt", "build", "--exclude-resource-type", "unit_test", "--target-path", str(target),
+    daily = _run("dbt", "build", *PRODUCTION_BUILD_FLAGS, "--target-path", str(target),
                  url=url, env=window)
     assert daily.returncode == 0, daily.stdout[-4000:]
     compiled = next((target / "compiled").rglob("not_null_fct_activities_activity_id*.sql")).read_text()
