@@ -4,11 +4,9 @@
     of day d when it was created before d and was not closed before d; its weight is the
     probability of the stage it was in at that moment (from the stage transitions). The end of a
     period is the start of the next one, or as_of_date() for the current period.
-    Incremental by period (macro kpi_periods_to_build). A period's fingerprint covers, for each deal
-    that may be open in it, only what its two snapshots read: the deal's attributes, whether it is
-    open at each snapshot, and the stage transitions entered before the period's snapshot end. So a
-    deal moving stage or closing today changes the current periods only, not every period it was
-    ever open in. -#}
+    Incremental by period (macro kpi_periods_to_build): a deal counts in the fingerprint of every
+    period it may be open in, with its stage history, so a run recomputes only the periods some
+    changed deal spans, plus the current one. -#}
 with deals as (
 
     select * from {{ ref('fct_deals') }}
@@ -33,21 +31,21 @@ stages as (
 
 ),
 
-transition_hashes as materialized (
+stage_histories as materialized (
 
     select
         transitions.deal_id,
-        {{ business_date('transitions.entered_at') }} as entered_date,
-        hashtextextended((transitions.stage_id, transitions.entered_at, stages.probability)::text, 0)
-            as transition_hash
+        sum(hashtextextended((transitions.stage_id, transitions.entered_at, stages.probability)::text, 0))
+            as stage_history_fingerprint
     from transitions
     left join stages on transitions.stage_id = stages.stage_id
+    group by transitions.deal_id
 
 ),
 
-deal_spans as materialized (
+pipeline_inputs as materialized (
 
-    -- each deal with every period it may be open in (at its start or at its snapshot end)
+    -- what a deal contributes to the snapshots it is open at
     select
         deals.deal_id,
         deals.rep_id,
@@ -57,65 +55,23 @@ deal_spans as materialized (
         deals.campaign_id,
         campaigns.channel,
         deals.created_date,
+        deals.close_date,
+        deals.is_closed,
+        deals.is_open,
+        deals.crm_probability,
         deals.amount,
-        deals.created_date < kpi_period.period_start
-            and (not deals.is_closed or deals.close_date >= kpi_period.period_start) as is_open_at_start,
-        not deals.is_closed or deals.close_date >= kpi_period.snapshot_end_date as is_open_at_end,
-        -- the CRM probability weighs a snapshot only when no stage transition precedes it
-        case when first_transitions.first_entered_date is null
-            or first_transitions.first_entered_date >= kpi_period.period_start
-            then case when deals.is_open then deals.crm_probability end
-        end as fallback_probability,
-        kpi_period.period_grain,
-        kpi_period.period_start,
-        kpi_period.snapshot_end_date
+        stage_histories.stage_history_fingerprint
     from deals
     left join campaigns on deals.campaign_id = campaigns.campaign_id
-    left join (
-        select deal_id, min(entered_date) as first_entered_date from transition_hashes group by deal_id
-    ) as first_transitions on deals.deal_id = first_transitions.deal_id
-    inner join {{ ref('int_kpi__periods') }} as kpi_period
-        on deals.created_date < kpi_period.snapshot_end_date
-        and (not deals.is_closed or deals.close_date >= kpi_period.period_start)
-
-),
-
-pipeline_inputs as materialized (
-
-    -- what a deal contributes to the two snapshots of one period
-    select
-        deal_spans.deal_id,
-        deal_spans.rep_id,
-        deal_spans.team_id,
-        deal_spans.region,
-        deal_spans.territory_id,
-        deal_spans.campaign_id,
-        deal_spans.channel,
-        deal_spans.created_date,
-        deal_spans.amount,
-        deal_spans.is_open_at_start,
-        deal_spans.is_open_at_end,
-        deal_spans.fallback_probability,
-        deal_spans.period_grain,
-        deal_spans.period_start,
-        coalesce(sum(transition_hashes.transition_hash), 0) as stage_history_fingerprint
-    from deal_spans
-    left join transition_hashes
-        on deal_spans.deal_id = transition_hashes.deal_id
-        and transition_hashes.entered_date < deal_spans.snapshot_end_date
-    group by
-        deal_spans.deal_id, deal_spans.rep_id, deal_spans.team_id, deal_spans.region, deal_spans.territory_id,
-        deal_spans.campaign_id, deal_spans.channel, deal_spans.created_date, deal_spans.amount,
-        deal_spans.is_open_at_start, deal_spans.is_open_at_end, deal_spans.fallback_probability,
-        deal_spans.period_grain, deal_spans.period_start
+    left join stage_histories on deals.deal_id = stage_histories.deal_id
 
 ),
 
 periods_to_build as materialized (
 
     {{ kpi_periods_to_build('pipeline_inputs', spans_period=
-        'pipeline_inputs.period_grain = kpi_period.period_grain
-        and pipeline_inputs.period_start = kpi_period.period_start') }}
+        'pipeline_inputs.created_date < kpi_period.snapshot_end_date
+        and (not pipeline_inputs.is_closed or pipeline_inputs.close_date >= kpi_period.period_start)') }}
 
 ),
 
