@@ -3,16 +3,18 @@
     every period, with a null value when undefined (no campaign spend, no bookings last year ...). Each formula lives in exactly one
     int_kpi__* model; this model only unpivots their columns. Keep the mapping in step with the
     `computed` rows of seeds/kpi_catalogue.csv (a test checks it).
-    Incremental by period, like its inputs: a period's fingerprint is the sum of a 64-bit hash of
-    every row its int_kpi__* models hold for it, and a run replaces (delete+insert) only the periods
-    whose fingerprint moved, so a daily run rewrites the current periods and those late changes
-    reached, not 3 million rows. Its key, not-null and accepted-value rules are the table's own
-    constraints (the model contract), checked by PostgreSQL on the rows a run writes. -#}
+    Incremental by KPI model and period, like its inputs: the fingerprint of a period of an
+    int_kpi__* model is the sum of a 64-bit hash of its rows, and a run replaces (delete+insert on
+    period and kpi_code) only the KPIs of the model periods whose fingerprint moved, so a daily run
+    rewrites the KPIs that changed, not 3 million rows. Its not-null and accepted-value rules are
+    table constraints (the model contract) and its key a unique index: PostgreSQL checks every row a
+    run writes, where tests would re-read the whole table. -#}
 {{ config(
     materialized='incremental',
-    unique_key=['period_grain', 'period_start'],
+    unique_key=['period_grain', 'period_start', 'kpi_code'],
     incremental_strategy='delete+insert',
-    on_schema_change='append_new_columns'
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['period_grain', 'period_start', 'kpi_code', 'grain', 'entity_id'], 'unique': true}]
 ) }}
 {%- set kpis = {
     'int_kpi__deal_periods': {
@@ -136,25 +138,31 @@
 } -%}
 
 with input_rows as (
-{% for model in kpis %}
-    select source.period_grain, source.period_start, hashtextextended(source::text, 0) as row_hash
+{% for model, columns in kpis.items() %}
+    select
+        '{{ model }}' as kpi_model,
+        '{{ columns | first }}' as first_kpi_code,
+        source.period_grain,
+        source.period_start,
+        hashtextextended(source::text, 0) as row_hash
     from {{ ref(model) }} as source
     {{ 'union all' if not loop.last }}
 {%- endfor %}
 
 ),
 
-periods_to_build as (
+model_periods_to_build as (
 
-    select period_grain, period_start, sum(row_hash) as input_fingerprint
+    select kpi_model, period_grain, period_start, sum(row_hash) as input_fingerprint
     from input_rows
-    group by period_grain, period_start
+    group by kpi_model, first_kpi_code, period_grain, period_start
     {#- A table built before the fingerprint column existed is recomputed whole, once. #}
     {% if is_incremental_with('input_fingerprint') %}
     having not exists (
         select 1 from {{ this }} as built
         where built.period_grain = input_rows.period_grain
             and built.period_start = input_rows.period_start
+            and built.kpi_code = input_rows.first_kpi_code
             and built.input_fingerprint = sum(input_rows.row_hash)
     )
     {% endif %}
@@ -170,11 +178,12 @@ periods_to_build as (
         source.period_grain,
         source.period_start,
         kpi.value,
-        periods_to_build.input_fingerprint
+        model_periods_to_build.input_fingerprint
     from {{ ref(model) }} as source
-    inner join periods_to_build
-        on source.period_grain = periods_to_build.period_grain
-        and source.period_start = periods_to_build.period_start
+    inner join model_periods_to_build
+        on model_periods_to_build.kpi_model = '{{ model }}'
+        and source.period_grain = model_periods_to_build.period_grain
+        and source.period_start = model_periods_to_build.period_start
     cross join lateral (
         values
         {%- for kpi_code, column in columns.items() %}
