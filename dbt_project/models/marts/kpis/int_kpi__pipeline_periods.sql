@@ -9,7 +9,21 @@
     changed deal spans, plus the current one. -#}
 with deals as (
 
-    select * from {{ ref('fct_deals') }}
+    -- the columns used: read twice, so the planner materializes it, and a narrow row stays in memory
+    select
+        deal_id,
+        rep_id,
+        team_id,
+        region,
+        territory_id,
+        campaign_id,
+        created_date,
+        close_date,
+        is_closed,
+        is_open,
+        crm_probability,
+        amount
+    from {{ ref('fct_deals') }}
 
 ),
 
@@ -177,12 +191,40 @@ by_snapshot as (
 
 ),
 
+snapshots_by_period as (
+
+    -- each period's start and end snapshots side by side, joined on equalities only: the planner
+    -- underestimates these CTEs and would compare every snapshot row with every key row otherwise
+    select
+        by_snapshot.grain,
+        by_snapshot.entity_id,
+        period_snapshots.period_grain,
+        period_snapshots.period_start,
+        max(by_snapshot.open_deals) filter (where by_snapshot.snapshot_date = period_snapshots.period_start)
+            as open_deals_start,
+        max(by_snapshot.open_pipeline) filter (where by_snapshot.snapshot_date = period_snapshots.period_start)
+            as open_pipeline_start,
+        max(by_snapshot.open_deals) filter (where by_snapshot.snapshot_date = period_snapshots.snapshot_end_date)
+            as open_deals,
+        max(by_snapshot.open_pipeline) filter (where by_snapshot.snapshot_date = period_snapshots.snapshot_end_date)
+            as open_pipeline,
+        max(by_snapshot.weighted_pipeline) filter (where by_snapshot.snapshot_date = period_snapshots.snapshot_end_date)
+            as weighted_pipeline,
+        max(by_snapshot.average_open_deal_age_days)
+            filter (where by_snapshot.snapshot_date = period_snapshots.snapshot_end_date) as average_open_deal_age_days
+    from by_snapshot
+    inner join (
+        select period_grain, period_start, snapshot_end_date, period_start as snapshot_date from periods
+        union all
+        select period_grain, period_start, snapshot_end_date, snapshot_end_date from periods
+    ) as period_snapshots on by_snapshot.snapshot_date = period_snapshots.snapshot_date
+    group by by_snapshot.grain, by_snapshot.entity_id, period_snapshots.period_grain, period_snapshots.period_start
+
+),
+
 keys as (
 
-    select distinct by_snapshot.grain, by_snapshot.entity_id, periods.period_grain, periods.period_start
-    from by_snapshot
-    inner join periods
-        on by_snapshot.snapshot_date in (periods.period_start, periods.snapshot_end_date)
+    select grain, entity_id, period_grain, period_start from snapshots_by_period
     union
     select 'company', 'company', period_grain, period_start from periods
 
@@ -196,25 +238,19 @@ final as (
         keys.period_grain,
         keys.period_start,
         periods.snapshot_end_date,
-        coalesce(at_start.open_deals, 0) as open_deals_start,
-        coalesce(at_start.open_pipeline, 0) as open_pipeline_start,
-        coalesce(at_end.open_deals, 0) as open_deals,
-        coalesce(at_end.open_pipeline, 0) as open_pipeline,
-        coalesce(at_end.weighted_pipeline, 0) as weighted_pipeline,
-        at_end.average_open_deal_age_days,
-        {{ safe_divide('at_end.weighted_pipeline', 'at_end.open_pipeline') }} as pipeline_weighted_share
+        coalesce(snapshots.open_deals_start, 0) as open_deals_start,
+        coalesce(snapshots.open_pipeline_start, 0) as open_pipeline_start,
+        coalesce(snapshots.open_deals, 0) as open_deals,
+        coalesce(snapshots.open_pipeline, 0) as open_pipeline,
+        coalesce(snapshots.weighted_pipeline, 0) as weighted_pipeline,
+        snapshots.average_open_deal_age_days,
+        {{ safe_divide('snapshots.weighted_pipeline', 'snapshots.open_pipeline') }} as pipeline_weighted_share
     from keys
     inner join periods
         on keys.period_grain = periods.period_grain
         and keys.period_start = periods.period_start
-    left join by_snapshot as at_start
-        on keys.grain = at_start.grain
-        and keys.entity_id = at_start.entity_id
-        and periods.period_start = at_start.snapshot_date
-    left join by_snapshot as at_end
-        on keys.grain = at_end.grain
-        and keys.entity_id = at_end.entity_id
-        and periods.snapshot_end_date = at_end.snapshot_date
+    left join snapshots_by_period as snapshots
+        on {{ kpi_key_matches('keys', 'snapshots') }}
 
 )
 
