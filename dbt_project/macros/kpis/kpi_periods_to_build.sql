@@ -53,9 +53,15 @@
 {%- endmacro %}
 
 
-{#- The config of a KPI model built with kpi_periods_to_build. -#}
+{#- The config of a KPI model built with kpi_periods_to_build. Its statements run without nested-loop
+    joins (`set local`: this model's transaction only). The planner cannot see how many rows the grain
+    and period fan-outs (lateral VALUES) produce and estimates the aggregates at a handful of rows, so
+    it joins thousands of keys to thousands of aggregated rows pairwise (10 s instead of 0.6 s for 16
+    periods at scale 10); hash joins suit these set-at-a-time aggregations, and the lateral fan-outs
+    themselves still run as the nested loops they must be. -#}
 {% macro kpi_period_incremental_config() -%}
     {{ config(
+        pre_hook="set local enable_nestloop = off",
         materialized='incremental',
         unique_key=['period_grain', 'period_start'],
         incremental_strategy='delete+insert',

@@ -5,7 +5,30 @@
     has a row for every period, with zero counts where nothing closed. -#}
 with deals as (
 
-    select * from {{ ref('fct_deals') }}
+    -- the columns used: read twice, so the planner materializes it, and a narrow row stays in memory
+    select
+        deal_id,
+        account_id,
+        rep_id,
+        team_id,
+        region,
+        territory_id,
+        campaign_id,
+        close_date,
+        is_closed,
+        is_won,
+        is_lost,
+        is_marketing_sourced,
+        amount,
+        margin_amount,
+        discount_pct,
+        quantity,
+        cycle_days,
+        competitor_name,
+        loss_reason,
+        activities,
+        meetings
+    from {{ ref('fct_deals') }}
 
 ),
 
