@@ -139,9 +139,9 @@
 
 with input_rows as (
 {% for model, columns in kpis.items() %}
+    -- the model's first KPI code names the model and finds its stored fingerprint by the key index
     select
-        '{{ model }}' as kpi_model,
-        '{{ columns | first }}' as first_kpi_code,
+        '{{ columns | first }}' as model_kpi_code,
         source.period_grain,
         source.period_start,
         hashtextextended(source::text, 0) as row_hash
@@ -153,16 +153,16 @@ with input_rows as (
 
 model_periods_to_build as (
 
-    select kpi_model, period_grain, period_start, sum(row_hash) as input_fingerprint
+    select model_kpi_code, period_grain, period_start, sum(row_hash) as input_fingerprint
     from input_rows
-    group by kpi_model, first_kpi_code, period_grain, period_start
+    group by model_kpi_code, period_grain, period_start
     {#- A table built before the fingerprint column existed is recomputed whole, once. #}
     {% if is_incremental_with('input_fingerprint') %}
     having not exists (
         select 1 from {{ this }} as built
         where built.period_grain = input_rows.period_grain
             and built.period_start = input_rows.period_start
-            and built.kpi_code = input_rows.first_kpi_code
+            and built.kpi_code = input_rows.model_kpi_code
             and built.input_fingerprint = sum(input_rows.row_hash)
     )
     {% endif %}
@@ -181,7 +181,7 @@ model_periods_to_build as (
         model_periods_to_build.input_fingerprint
     from {{ ref(model) }} as source
     inner join model_periods_to_build
-        on model_periods_to_build.kpi_model = '{{ model }}'
+        on model_periods_to_build.model_kpi_code = '{{ columns | first }}'
         and source.period_grain = model_periods_to_build.period_grain
         and source.period_start = model_periods_to_build.period_start
     cross join lateral (
